@@ -1,0 +1,1 @@
+//! `rill bench` (placeholder, being written).

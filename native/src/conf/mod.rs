@@ -1,0 +1,1 @@
+//! nats.conf parser (placeholder, being written).

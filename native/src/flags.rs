@@ -1,0 +1,1 @@
+//! rill-server command-line flags (placeholder, being written).
