@@ -1,0 +1,285 @@
+//! Streaming decoder for what clients send to a server.
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use super::line::{op_is, parse_size, split_args, split_op, take_line};
+use super::{ClientOp, DecodeLimits, Publish};
+use crate::error::ProtoError;
+
+/// A PUB/HPUB whose control line has been read and whose payload is still arriving.
+#[derive(Debug)]
+struct PendingPub {
+    subject: Bytes,
+    reply: Option<Bytes>,
+    /// Header block length; `None` for PUB.
+    header_len: Option<usize>,
+    total_len: usize,
+}
+
+/// Decodes client→server operations from a byte stream fed in arbitrary chunks.
+#[derive(Debug)]
+pub struct ClientDecoder {
+    limits: DecodeLimits,
+    pending: Option<PendingPub>,
+}
+
+impl ClientDecoder {
+    /// A decoder enforcing `limits`.
+    pub fn new(limits: DecodeLimits) -> Self {
+        ClientDecoder {
+            limits,
+            pending: None,
+        }
+    }
+
+    /// Changes the payload limit (e.g. per-account limits known after CONNECT).
+    pub fn set_limits(&mut self, limits: DecodeLimits) {
+        self.limits = limits;
+    }
+
+    /// Decodes the next operation from the front of `buf`.
+    ///
+    /// `Ok(None)` means more bytes are needed; consumed bytes are removed from `buf`. After an
+    /// `Err` the stream is unusable: the connection must be closed.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<ClientOp>, ProtoError> {
+        loop {
+            if self.pending.is_some() {
+                return self.decode_payload(buf);
+            }
+            let Some(line) = take_line(buf, self.limits.control_line_bytes_max)? else {
+                return Ok(None);
+            };
+            if let Some(op) = self.decode_line(line)? {
+                return Ok(Some(op));
+            }
+            // A line that yields no operation (blank, INFO from a client): keep going.
+        }
+    }
+
+    fn decode_line(&mut self, line: Bytes) -> Result<Option<ClientOp>, ProtoError> {
+        let (op, rest) = split_op(&line);
+        if op.is_empty() {
+            return Ok(None);
+        }
+        if op_is(op, b"PUB") {
+            self.start_pub(&line, rest, false)?;
+            return Ok(None);
+        }
+        if op_is(op, b"HPUB") {
+            self.start_pub(&line, rest, true)?;
+            return Ok(None);
+        }
+        if op_is(op, b"SUB") {
+            return Self::decode_sub(&line, rest).map(Some);
+        }
+        if op_is(op, b"UNSUB") {
+            return Self::decode_unsub(&line, rest).map(Some);
+        }
+        if op_is(op, b"PING") || op_is(op, b"PONG") {
+            if rest != line.len() {
+                return Err(ProtoError::UnknownOperation);
+            }
+            return Ok(Some(if op_is(op, b"PING") {
+                ClientOp::Ping
+            } else {
+                ClientOp::Pong
+            }));
+        }
+        if op_is(op, b"CONNECT") {
+            return Ok(Some(ClientOp::Connect(line.slice(rest..))));
+        }
+        if op_is(op, b"INFO") {
+            // nats-server accepts INFO from any connection kind; clients have no use for it.
+            return Ok(None);
+        }
+        Err(ProtoError::UnknownOperation)
+    }
+
+    fn start_pub(
+        &mut self,
+        line: &Bytes,
+        rest: usize,
+        with_headers: bool,
+    ) -> Result<(), ProtoError> {
+        let mut args =
+            split_args(line, rest).ok_or(ProtoError::BadArguments("too many arguments"))?;
+        let sizes = if with_headers { 2 } else { 1 };
+        let n = args.len();
+        if n < 1 + sizes || n > 2 + sizes {
+            return Err(ProtoError::BadArguments("wrong number of arguments"));
+        }
+        let total_len =
+            parse_size(args.get(n - 1)).ok_or(ProtoError::BadArguments("invalid size"))?;
+        let header_len = if with_headers {
+            let h = parse_size(args.get(n - 2)).ok_or(ProtoError::BadArguments("invalid size"))?;
+            if h > total_len {
+                return Err(ProtoError::BadArguments(
+                    "header size greater than total size",
+                ));
+            }
+            Some(h)
+        } else {
+            None
+        };
+        if total_len > self.limits.payload_bytes_max {
+            return Err(ProtoError::MaxPayloadViolation);
+        }
+        let subject = args.take(0);
+        let reply = if n == 2 + sizes {
+            Some(args.take(1))
+        } else {
+            None
+        };
+        self.pending = Some(PendingPub {
+            subject,
+            reply,
+            header_len,
+            total_len,
+        });
+        Ok(())
+    }
+
+    fn decode_payload(&mut self, buf: &mut BytesMut) -> Result<Option<ClientOp>, ProtoError> {
+        let Some(p) = self.pending.as_ref() else {
+            return Ok(None);
+        };
+        let need = p.total_len + 2;
+        if buf.len() < need {
+            buf.reserve(need - buf.len());
+            return Ok(None);
+        }
+        if &buf[p.total_len..need] != b"\r\n" {
+            return Err(ProtoError::UnknownOperation);
+        }
+        let Some(p) = self.pending.take() else {
+            return Ok(None);
+        };
+        let mut body = buf.split_to(p.total_len).freeze();
+        buf.advance(2);
+        let headers = p.header_len.map(|h| body.split_to(h));
+        Ok(Some(ClientOp::Pub(Publish {
+            subject: p.subject,
+            reply: p.reply,
+            headers,
+            payload: body,
+        })))
+    }
+
+    fn decode_sub(line: &Bytes, rest: usize) -> Result<ClientOp, ProtoError> {
+        let mut args =
+            split_args(line, rest).ok_or(ProtoError::BadArguments("too many arguments"))?;
+        match args.len() {
+            2 => Ok(ClientOp::Sub {
+                subject: args.take(0),
+                queue: None,
+                sid: args.take(1),
+            }),
+            3 => Ok(ClientOp::Sub {
+                subject: args.take(0),
+                queue: Some(args.take(1)),
+                sid: args.take(2),
+            }),
+            _ => Err(ProtoError::BadArguments("wrong number of arguments")),
+        }
+    }
+
+    fn decode_unsub(line: &Bytes, rest: usize) -> Result<ClientOp, ProtoError> {
+        let mut args =
+            split_args(line, rest).ok_or(ProtoError::BadArguments("too many arguments"))?;
+        match args.len() {
+            1 => Ok(ClientOp::Unsub {
+                sid: args.take(0),
+                max: None,
+            }),
+            2 => {
+                let max = parse_size(args.get(1)).ok_or(ProtoError::BadArguments("invalid max"))?;
+                Ok(ClientOp::Unsub {
+                    sid: args.take(0),
+                    max: Some(max as u64),
+                })
+            }
+            _ => Err(ProtoError::BadArguments("wrong number of arguments")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn decode_all(input: &[u8]) -> Result<Vec<ClientOp>, ProtoError> {
+        let mut d = ClientDecoder::new(DecodeLimits::default());
+        let mut buf = BytesMut::from(input);
+        let mut out = Vec::new();
+        while let Some(op) = d.decode(&mut buf)? {
+            out.push(op);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn decodes_every_client_op() {
+        let ops = decode_all(
+            b"CONNECT {\"verbose\":false}\r\nPUB foo 5\r\nhello\r\nPUB foo INBOX.1 0\r\n\r\n\
+              HPUB foo 18 23\r\nNATS/1.0\r\nA: b\r\n\r\nhello\r\nSUB foo.* q1 7\r\nSUB bar 8\r\n\
+              UNSUB 7 10\r\nUNSUB 8\r\nPING\r\nPONG\r\n",
+        )
+        .unwrap();
+        assert_eq!(ops.len(), 10);
+        assert_eq!(
+            ops[0],
+            ClientOp::Connect(Bytes::from_static(b"{\"verbose\":false}"))
+        );
+        let ClientOp::Pub(p) = &ops[3] else {
+            panic!("not a pub")
+        };
+        assert_eq!(
+            &p.headers.as_ref().unwrap()[..],
+            b"NATS/1.0\r\nA: b\r\n\r\n"
+        );
+        assert_eq!(&p.payload[..], b"hello");
+        assert_eq!(ops[8], ClientOp::Ping);
+    }
+
+    #[test]
+    fn op_names_are_case_insensitive() {
+        let ops = decode_all(b"pub foo 1\r\nx\r\nPiNg\r\nsub a 1\r\n").unwrap();
+        assert_eq!(ops.len(), 3);
+    }
+
+    #[test]
+    fn errors_have_nats_server_texts() {
+        assert_eq!(decode_all(b"FOO\r\n"), Err(ProtoError::UnknownOperation));
+        assert_eq!(
+            decode_all(b"PUB foo 3\r\nabcd\r\n"),
+            Err(ProtoError::UnknownOperation)
+        );
+        assert_eq!(
+            decode_all(b"PUB foo 2000000\r\n"),
+            Err(ProtoError::MaxPayloadViolation)
+        );
+        assert!(matches!(
+            decode_all(b"PUB foo\r\n"),
+            Err(ProtoError::BadArguments(_))
+        ));
+        assert!(matches!(
+            decode_all(b"HPUB foo 5 2\r\n"),
+            Err(ProtoError::BadArguments(_))
+        ));
+        assert!(matches!(
+            decode_all(b"PING x\r\n"),
+            Err(ProtoError::UnknownOperation)
+        ));
+    }
+
+    #[test]
+    fn max_payload_is_checked_before_the_payload_arrives() {
+        let mut d = ClientDecoder::new(DecodeLimits {
+            control_line_bytes_max: 64,
+            payload_bytes_max: 4,
+        });
+        let mut buf = BytesMut::from(&b"PUB foo 5\r\n"[..]);
+        assert_eq!(d.decode(&mut buf), Err(ProtoError::MaxPayloadViolation));
+    }
+}

@@ -1,0 +1,186 @@
+//! Control-line framing shared by both decoders.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::ProtoError;
+
+/// Up to this many whitespace-separated arguments are looked at; more is a grammar error.
+pub(crate) const ARGS_MAX: usize = 6;
+
+/// Takes one complete control line off the front of `buf`, without its line ending.
+///
+/// Returns `Ok(None)` if no full line is buffered yet. A line (or a partial one) longer than
+/// `max` is an error, so a peer cannot make us buffer without bound.
+pub(crate) fn take_line(buf: &mut BytesMut, max: usize) -> Result<Option<Bytes>, ProtoError> {
+    let window = buf.len().min(max.saturating_add(2));
+    let Some(nl) = memchr::memchr(b'\n', &buf[..window]) else {
+        if buf.len() > max {
+            return Err(ProtoError::MaxControlLineExceeded);
+        }
+        return Ok(None);
+    };
+    let mut line = buf.split_to(nl + 1).freeze();
+    line.truncate(nl);
+    if line.last() == Some(&b'\r') {
+        line.truncate(nl - 1);
+    }
+    if line.len() > max {
+        return Err(ProtoError::MaxControlLineExceeded);
+    }
+    Ok(Some(line))
+}
+
+/// The operation name (first token) and the rest of the line after whitespace.
+pub(crate) fn split_op(line: &[u8]) -> (&[u8], usize) {
+    let end = line
+        .iter()
+        .position(|b| *b == b' ' || *b == b'\t')
+        .unwrap_or(line.len());
+    let mut rest = end;
+    while rest < line.len() && (line[rest] == b' ' || line[rest] == b'\t') {
+        rest += 1;
+    }
+    (&line[..end], rest)
+}
+
+/// Splits `line[from..]` on spaces and tabs into at most [`ARGS_MAX`] slices of `line`.
+///
+/// Returns `None` when there are more arguments than that.
+pub(crate) fn split_args(line: &Bytes, from: usize) -> Option<heapless_args::Args> {
+    let mut args = heapless_args::Args::default();
+    let bytes = &line[..];
+    let mut i = from;
+    while i < bytes.len() {
+        while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+            i += 1;
+        }
+        if i == bytes.len() {
+            break;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i] != b' ' && bytes[i] != b'\t' {
+            i += 1;
+        }
+        if !args.push(line.slice(start..i)) {
+            return None;
+        }
+    }
+    Some(args)
+}
+
+/// Parses a non-negative decimal size (no sign, no spaces, at most 18 digits).
+pub(crate) fn parse_size(bytes: &[u8]) -> Option<usize> {
+    if bytes.is_empty() || bytes.len() > 18 {
+        return None;
+    }
+    let mut n: usize = 0;
+    for b in bytes {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
+    }
+    Some(n)
+}
+
+/// Case-insensitive comparison of an operation name.
+pub(crate) fn op_is(op: &[u8], name: &[u8]) -> bool {
+    op.eq_ignore_ascii_case(name)
+}
+
+/// A tiny fixed-capacity argument list (no allocation on the message path).
+pub(crate) mod heapless_args {
+    use bytes::Bytes;
+
+    /// Fixed-capacity list of argument slices.
+    #[derive(Default)]
+    pub(crate) struct Args {
+        items: [Option<Bytes>; super::ARGS_MAX],
+        len: usize,
+    }
+
+    impl Args {
+        /// Appends; false when full.
+        pub(crate) fn push(&mut self, b: Bytes) -> bool {
+            if self.len == super::ARGS_MAX {
+                return false;
+            }
+            self.items[self.len] = Some(b);
+            self.len += 1;
+            true
+        }
+
+        /// Number of arguments.
+        pub(crate) fn len(&self) -> usize {
+            self.len
+        }
+
+        /// Moves argument `i` out (empty if out of range or taken).
+        pub(crate) fn take(&mut self, i: usize) -> Bytes {
+            self.items
+                .get_mut(i)
+                .and_then(Option::take)
+                .unwrap_or_default()
+        }
+
+        /// Borrows argument `i`.
+        pub(crate) fn get(&self, i: usize) -> &[u8] {
+            self.items
+                .get(i)
+                .and_then(Option::as_ref)
+                .map(|b| &b[..])
+                .unwrap_or(&[])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn takes_lines_with_crlf_or_lf() {
+        let mut buf = BytesMut::from(&b"PING\r\nPONG\nPUB"[..]);
+        assert_eq!(
+            take_line(&mut buf, 10).unwrap().unwrap(),
+            Bytes::from_static(b"PING")
+        );
+        assert_eq!(
+            take_line(&mut buf, 10).unwrap().unwrap(),
+            Bytes::from_static(b"PONG")
+        );
+        assert_eq!(take_line(&mut buf, 10).unwrap(), None);
+        assert_eq!(&buf[..], b"PUB");
+    }
+
+    #[test]
+    fn rejects_overlong_lines_before_newline() {
+        let mut buf = BytesMut::from(&[b'a'; 20][..]);
+        assert_eq!(
+            take_line(&mut buf, 10),
+            Err(ProtoError::MaxControlLineExceeded)
+        );
+    }
+
+    #[test]
+    fn splits_arguments_on_spaces_and_tabs() {
+        let line = Bytes::from_static(b"PUB  foo\tbar 5");
+        let (op, rest) = split_op(&line);
+        assert_eq!(op, b"PUB");
+        let args = split_args(&line, rest).unwrap();
+        assert_eq!(args.len(), 3);
+        assert_eq!(args.get(0), b"foo");
+        assert_eq!(args.get(1), b"bar");
+        assert_eq!(args.get(2), b"5");
+    }
+
+    #[test]
+    fn parses_sizes_strictly() {
+        assert_eq!(parse_size(b"0"), Some(0));
+        assert_eq!(parse_size(b"1048576"), Some(1_048_576));
+        assert_eq!(parse_size(b"-1"), None);
+        assert_eq!(parse_size(b"1a"), None);
+        assert_eq!(parse_size(b""), None);
+        assert_eq!(parse_size(b"9999999999999999999999"), None);
+    }
+}

@@ -1,0 +1,174 @@
+//! Streaming decoder for what servers send to a client (used by the browser client and tests).
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use super::line::{op_is, parse_size, split_args, split_op, take_line};
+use super::{DecodeLimits, Delivery, ServerOp};
+use crate::error::ProtoError;
+
+#[derive(Debug)]
+struct PendingMsg {
+    subject: Bytes,
+    sid: Bytes,
+    reply: Option<Bytes>,
+    header_len: Option<usize>,
+    total_len: usize,
+}
+
+/// Decodes server→client operations from a byte stream fed in arbitrary chunks.
+#[derive(Debug)]
+pub struct ServerDecoder {
+    limits: DecodeLimits,
+    pending: Option<PendingMsg>,
+}
+
+impl ServerDecoder {
+    /// A decoder enforcing `limits` (INFO lines may be long: give a generous control line).
+    pub fn new(limits: DecodeLimits) -> Self {
+        ServerDecoder {
+            limits,
+            pending: None,
+        }
+    }
+
+    /// Decodes the next operation; `Ok(None)` means more bytes are needed.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<ServerOp>, ProtoError> {
+        loop {
+            if self.pending.is_some() {
+                return self.decode_payload(buf);
+            }
+            let Some(line) = take_line(buf, self.limits.control_line_bytes_max)? else {
+                return Ok(None);
+            };
+            let (op, rest) = split_op(&line);
+            if op.is_empty() {
+                continue;
+            }
+            if op_is(op, b"MSG") {
+                self.start_msg(&line, rest, false)?;
+            } else if op_is(op, b"HMSG") {
+                self.start_msg(&line, rest, true)?;
+            } else if op_is(op, b"PING") {
+                return Ok(Some(ServerOp::Ping));
+            } else if op_is(op, b"PONG") {
+                return Ok(Some(ServerOp::Pong));
+            } else if op_is(op, b"+OK") {
+                return Ok(Some(ServerOp::Ok));
+            } else if op_is(op, b"INFO") {
+                return Ok(Some(ServerOp::Info(line.slice(rest..))));
+            } else if op_is(op, b"-ERR") {
+                let mut text = line.slice(rest..);
+                if text.len() >= 2 && text.first() == Some(&b'\'') && text.last() == Some(&b'\'') {
+                    text = text.slice(1..text.len() - 1);
+                }
+                return Ok(Some(ServerOp::Err(text)));
+            } else {
+                return Err(ProtoError::UnknownOperation);
+            }
+        }
+    }
+
+    fn start_msg(
+        &mut self,
+        line: &Bytes,
+        rest: usize,
+        with_headers: bool,
+    ) -> Result<(), ProtoError> {
+        let mut args =
+            split_args(line, rest).ok_or(ProtoError::BadArguments("too many arguments"))?;
+        let sizes = if with_headers { 2 } else { 1 };
+        let n = args.len();
+        if n < 2 + sizes || n > 3 + sizes {
+            return Err(ProtoError::BadArguments("wrong number of arguments"));
+        }
+        let total_len =
+            parse_size(args.get(n - 1)).ok_or(ProtoError::BadArguments("invalid size"))?;
+        let header_len = if with_headers {
+            let h = parse_size(args.get(n - 2)).ok_or(ProtoError::BadArguments("invalid size"))?;
+            if h > total_len {
+                return Err(ProtoError::BadArguments(
+                    "header size greater than total size",
+                ));
+            }
+            Some(h)
+        } else {
+            None
+        };
+        if total_len > self.limits.payload_bytes_max {
+            return Err(ProtoError::MaxPayloadViolation);
+        }
+        let subject = args.take(0);
+        let sid = args.take(1);
+        let reply = if n == 3 + sizes {
+            Some(args.take(2))
+        } else {
+            None
+        };
+        self.pending = Some(PendingMsg {
+            subject,
+            sid,
+            reply,
+            header_len,
+            total_len,
+        });
+        Ok(())
+    }
+
+    fn decode_payload(&mut self, buf: &mut BytesMut) -> Result<Option<ServerOp>, ProtoError> {
+        let Some(p) = self.pending.as_ref() else {
+            return Ok(None);
+        };
+        let need = p.total_len + 2;
+        if buf.len() < need {
+            buf.reserve(need - buf.len());
+            return Ok(None);
+        }
+        if &buf[p.total_len..need] != b"\r\n" {
+            return Err(ProtoError::UnknownOperation);
+        }
+        let Some(p) = self.pending.take() else {
+            return Ok(None);
+        };
+        let mut body = buf.split_to(p.total_len).freeze();
+        buf.advance(2);
+        let headers = p.header_len.map(|h| body.split_to(h));
+        Ok(Some(ServerOp::Msg(Delivery {
+            subject: p.subject,
+            sid: p.sid,
+            reply: p.reply,
+            headers,
+            payload: body,
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn decodes_every_server_op() {
+        let mut d = ServerDecoder::new(DecodeLimits {
+            control_line_bytes_max: 1 << 16,
+            payload_bytes_max: 1 << 20,
+        });
+        let mut buf = BytesMut::from(
+            &b"INFO {\"server_id\":\"x\"}\r\nMSG foo 1 5\r\nhello\r\nMSG foo 1 r.1 0\r\n\r\n\
+               HMSG foo 2 12 14\r\nNATS/1.0\r\n\r\nhi\r\nPING\r\nPONG\r\n+OK\r\n-ERR 'Stale Connection'\r\n"[..],
+        );
+        let mut ops = Vec::new();
+        while let Some(op) = d.decode(&mut buf).unwrap() {
+            ops.push(op);
+        }
+        assert_eq!(ops.len(), 8);
+        assert_eq!(
+            ops[7],
+            ServerOp::Err(Bytes::from_static(b"Stale Connection"))
+        );
+        let ServerOp::Msg(m) = &ops[2] else {
+            panic!("not a msg")
+        };
+        assert_eq!(m.reply.as_deref(), Some(&b"r.1"[..]));
+    }
+}
