@@ -144,6 +144,15 @@ pub struct Sublist<T> {
     stats: SublistStats,
 }
 
+impl<T> core::fmt::Debug for Sublist<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Sublist")
+            .field("genid", &self.genid)
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
 impl<T: Clone + PartialEq> Default for Sublist<T> {
     fn default() -> Self {
         Self::new()

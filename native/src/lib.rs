@@ -1,6 +1,10 @@
 //! Rill native runtime: the tokio server around `rill-core`, its configuration, and the CLI.
+#![recursion_limit = "256"]
 
 pub mod bench;
 pub mod conf;
 pub mod flags;
 pub mod options;
+pub mod logging;
+pub mod server;
+// pub mod cli; (waiting for flags.rs)

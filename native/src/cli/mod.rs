@@ -1,0 +1,3 @@
+//! Entry points shared by the `rill` and `rill-server` binaries.
+
+pub mod server_cmd;

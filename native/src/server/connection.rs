@@ -1,0 +1,310 @@
+//! The two tasks of one client connection: a reader driving the core's [`ServerConn`] and a
+//! writer draining the client's outbound buffer to the socket.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use rill_core::conn::{ConnConfig, ConnEvent, ServerConn};
+use rill_core::proto::json::ConnectInfo;
+use rill_core::proto::DecodeLimits;
+use rill_core::ProtoError;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tracing::{debug, info, warn};
+
+use super::client::{lock, Client, CloseKind, FlushList, Subscription};
+use super::deliver::{route, RouteCache};
+use super::state::Shared;
+
+/// Initial read buffer; it grows for large payloads.
+const READ_BUF_BYTES: usize = 64 * 1024;
+/// Writer's swap buffer above this size is released after a flush.
+const WRITE_BUF_KEEP_BYTES: usize = 1024 * 1024;
+
+/// The core connection settings for this server.
+pub fn conn_config(shared: &Shared) -> ConnConfig {
+    let o = &shared.opts;
+    ConnConfig {
+        limits: DecodeLimits {
+            control_line_bytes_max: o.max_control_line as usize,
+            payload_bytes_max: o.max_payload as usize,
+        },
+        auth_required: shared.auth.required(),
+        auth_timeout: o.auth.timeout.unwrap_or(Duration::from_secs(2)),
+        ping_interval: o.ping_interval,
+        pings_out_max: o.ping_max,
+        headers_supported: !o.no_header_support,
+    }
+}
+
+/// Serves one accepted connection until it closes. Generic over the transport so TCP, TLS
+/// and WebSocket streams share this path.
+pub async fn serve<S>(shared: Arc<Shared>, stream: S, addr: SocketAddr)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let cid = shared.next_cid.fetch_add(1, Ordering::Relaxed);
+    let mut info = shared.info.clone();
+    info.client_id = Some(cid);
+    info.client_ip = Some(addr.ip().to_string());
+    let mut conn = ServerConn::new(conn_config(&shared), &info, shared.now());
+    let (rd, wr) = tokio::io::split(stream);
+    let client = Client::new(cid, addr, shared.opts.max_pending as usize);
+
+    let at_limit = lock(&shared.clients).len() >= shared.opts.max_connections as usize;
+    if at_limit || shared.lame_duck.load(Ordering::Acquire) {
+        conn.send_error(ProtoError::MaxConnectionsExceeded);
+        let _ = client.enqueue(0, |b| {
+            conn.transmit_into(b);
+        });
+        client.close(CloseKind::ServerShutdown);
+        write_loop(shared.clone(), client, wr).await;
+        warn!(cid, %addr, "maximum connections exceeded");
+        return;
+    }
+    lock(&shared.clients).insert(cid, client.clone());
+    shared
+        .stats
+        .total_connections
+        .fetch_add(1, Ordering::Relaxed);
+    debug!(cid, %addr, "client connection created");
+
+    let writer = tokio::spawn(write_loop(shared.clone(), client.clone(), wr));
+    read_loop(&shared, &client, &mut conn, rd).await;
+    shared.remove_client(&client);
+    let _ = writer.await;
+    debug!(cid, %addr, reason = ?client.close_kind(), "client connection closed");
+}
+
+async fn read_loop<R: AsyncRead>(
+    shared: &Arc<Shared>,
+    client: &Arc<Client>,
+    conn: &mut ServerConn,
+    rd: R,
+) {
+    tokio::pin!(rd);
+    let mut rbuf = BytesMut::with_capacity(READ_BUF_BYTES);
+    let mut closed = client.closed_watch();
+    let mut cache = RouteCache::default();
+    let mut flush = FlushList::default();
+    loop {
+        if conn.has_transmit() {
+            // Control frames are tiny and must not be refused for size: hint 0.
+            let _ = client.enqueue(0, |b| {
+                conn.transmit_into(b);
+            });
+            flush.add(client);
+        }
+        flush.flush();
+        if let Some(reason) = conn.close_reason() {
+            close_for(shared, client, reason);
+            return;
+        }
+        if client.close_kind().is_some() {
+            return;
+        }
+        let deadline = conn
+            .poll_timeout()
+            .map(|t| shared.origin + Duration::from_nanos(t.0))
+            .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        if rbuf.capacity() - rbuf.len() < 4096 {
+            rbuf.reserve(READ_BUF_BYTES);
+        }
+        tokio::select! {
+            _ = closed.changed() => return,
+            r = rd.read_buf(&mut rbuf) => match r {
+                Ok(0) | Err(_) => {
+                    client.close(CloseKind::ClientClosed);
+                    return;
+                }
+                Ok(_) => {}
+            },
+            _ = tokio::time::sleep_until(deadline) => {
+                conn.handle_timeout(shared.now());
+                continue;
+            }
+        }
+        let now = shared.now();
+        while let Some(ev) = conn.next_event(now, &mut rbuf) {
+            handle_event(shared, client, conn, ev, &mut cache, &mut flush).await;
+        }
+        lock(&client.meta).last_activity = Some(SystemTime::now());
+    }
+}
+
+fn close_for(shared: &Shared, client: &Arc<Client>, reason: &ProtoError) {
+    match reason {
+        ProtoError::StaleConnection => {
+            shared
+                .stats
+                .stale_connections
+                .fetch_add(1, Ordering::Relaxed);
+            debug!(cid = client.cid, "stale client connection, closing");
+        }
+        ProtoError::AuthorizationViolation | ProtoError::AuthenticationTimeout => {
+            warn!(cid = client.cid, addr = %client.addr, "{reason}");
+        }
+        _ => info!(cid = client.cid, addr = %client.addr, "closing connection: {reason}"),
+    }
+    client.close(CloseKind::ProtocolViolation);
+}
+
+async fn handle_event(
+    shared: &Arc<Shared>,
+    client: &Arc<Client>,
+    conn: &mut ServerConn,
+    ev: ConnEvent,
+    cache: &mut RouteCache,
+    flush: &mut FlushList,
+) {
+    match ev {
+        ConnEvent::Publish(msg) => {
+            let size =
+                msg.payload.len() as u64 + msg.headers.as_ref().map_or(0, |h| h.len() as u64);
+            client.stats.in_msgs.fetch_add(1, Ordering::Relaxed);
+            client.stats.in_bytes.fetch_add(size, Ordering::Relaxed);
+            shared.stats.in_msgs.fetch_add(1, Ordering::Relaxed);
+            shared.stats.in_bytes.fetch_add(size, Ordering::Relaxed);
+            let no_responders = conn.options().no_responders;
+            route(shared, cache, client, no_responders, &msg, flush);
+        }
+        ConnEvent::Subscribe {
+            subject,
+            queue,
+            sid,
+        } => {
+            let result = subscribe(shared, client, subject, queue, sid);
+            conn.subscribe_done(result);
+        }
+        ConnEvent::Unsubscribe { sid, max } => unsubscribe(shared, client, &sid, max),
+        ConnEvent::Connect(info) => connect(shared, client, conn, *info).await,
+    }
+}
+
+async fn connect(
+    shared: &Arc<Shared>,
+    client: &Arc<Client>,
+    conn: &mut ServerConn,
+    info: ConnectInfo,
+) {
+    let identity = if shared.auth.required() {
+        let s = shared.clone();
+        let ci = info.clone();
+        tokio::task::spawn_blocking(move || s.auth.authenticate(&ci))
+            .await
+            .ok()
+            .flatten()
+    } else {
+        shared.auth.authenticate(&info)
+    };
+    let Some(identity) = identity else {
+        conn.reject_connect();
+        return;
+    };
+    client.headers.store(
+        info.headers && !shared.opts.no_header_support,
+        Ordering::Relaxed,
+    );
+    client.echo.store(info.echo, Ordering::Relaxed);
+    {
+        let mut meta = lock(&client.meta);
+        meta.name = info.name.clone();
+        meta.lang = info.lang.clone();
+        meta.version = info.version.clone();
+        meta.user = identity.user;
+        meta.account = identity.account;
+    }
+    conn.accept_connect(info);
+}
+
+fn subscribe(
+    shared: &Shared,
+    client: &Arc<Client>,
+    subject: Bytes,
+    queue: Option<Bytes>,
+    sid: Bytes,
+) -> Result<(), ProtoError> {
+    let mut subs = lock(&client.subs);
+    if subs.contains_key(&sid) {
+        return Ok(());
+    }
+    let max = shared.opts.max_subscriptions as usize;
+    if max > 0 && subs.len() >= max {
+        return Err(ProtoError::MaxSubscriptionsExceeded);
+    }
+    let sub = Arc::new(Subscription {
+        client: client.clone(),
+        sid: sid.clone(),
+        subject,
+        queue,
+        max: Default::default(),
+        delivered: Default::default(),
+    });
+    shared
+        .add_subscription(&sub)
+        .map_err(|_| ProtoError::InvalidSubject)?;
+    subs.insert(sid, sub);
+    Ok(())
+}
+
+fn unsubscribe(shared: &Shared, client: &Arc<Client>, sid: &Bytes, max: Option<u64>) {
+    let mut subs = lock(&client.subs);
+    let Some(sub) = subs.get(sid).cloned() else {
+        return;
+    };
+    if let Some(max) = max.filter(|m| *m > 0) {
+        sub.max.store(max, Ordering::Release);
+        if sub.delivered.load(Ordering::Acquire) < max {
+            return;
+        }
+    }
+    subs.remove(sid);
+    drop(subs);
+    shared.remove_subscription(&sub);
+}
+
+async fn write_loop<W: AsyncWrite>(shared: Arc<Shared>, client: Arc<Client>, wr: W) {
+    tokio::pin!(wr);
+    let deadline = shared.opts.write_deadline;
+    let mut spare = BytesMut::with_capacity(READ_BUF_BYTES);
+    loop {
+        let closed = {
+            let mut out = client.outbound();
+            std::mem::swap(&mut out.buf, &mut spare);
+            out.closed
+        };
+        if !spare.is_empty() {
+            if client.close_kind() == Some(CloseKind::SlowConsumer) {
+                break;
+            }
+            match tokio::time::timeout(deadline, wr.write_all(&spare)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => {
+                    client.close(CloseKind::ClientClosed);
+                    break;
+                }
+                Err(_) => {
+                    warn!(cid = client.cid, addr = %client.addr, "slow consumer detected: write deadline exceeded");
+                    shared.stats.slow_consumers.fetch_add(1, Ordering::Relaxed);
+                    client.close(CloseKind::SlowConsumer);
+                    break;
+                }
+            }
+            spare.clear();
+            if spare.capacity() > WRITE_BUF_KEEP_BYTES {
+                spare = BytesMut::with_capacity(READ_BUF_BYTES);
+            }
+            continue;
+        }
+        if closed {
+            break;
+        }
+        client.flush.notified().await;
+    }
+    if client.close_kind() == Some(CloseKind::SlowConsumer) {
+        warn!(cid = client.cid, addr = %client.addr, "slow consumer detected: client disconnected");
+    }
+    let _ = wr.shutdown().await;
+}

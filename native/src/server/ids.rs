@@ -1,0 +1,79 @@
+//! Identifiers: the server id (nats-server style, 56 characters starting with `N`) and nonces.
+
+/// The base32 alphabet nkeys use.
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// Random bytes from the OS; falls back to a time-seeded mix if the OS refuses.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    if getrandom::fill(&mut buf).is_err() {
+        let mut x = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9e37_79b9_7f4a_7c15);
+        for b in &mut buf {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+    }
+    buf
+}
+
+/// A fresh server id: `N` followed by 55 base32 characters, like an nkey server public key.
+pub fn server_id() -> String {
+    let bytes: [u8; 55] = random_bytes();
+    let mut id = String::with_capacity(56);
+    id.push('N');
+    id.extend(bytes.iter().map(|b| BASE32[usize::from(*b) % 32] as char));
+    id
+}
+
+/// A small fast pseudo-random generator for queue member choice (not for secrets).
+#[derive(Debug, Clone)]
+pub struct FastRng(u64);
+
+impl FastRng {
+    /// Seeded from the OS.
+    pub fn new() -> Self {
+        FastRng(u64::from_le_bytes(random_bytes()) | 1)
+    }
+
+    /// Next value (xorshift64*).
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+impl Default for FastRng {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_ids_look_like_nkeys() {
+        let a = server_id();
+        assert_eq!(a.len(), 56);
+        assert!(a.starts_with('N'));
+        assert!(a.bytes().all(|b| BASE32.contains(&b)));
+        assert_ne!(a, server_id());
+    }
+
+    #[test]
+    fn fast_rng_varies() {
+        let mut r = FastRng::new();
+        let a = r.next_u64();
+        assert_ne!(a, r.next_u64());
+    }
+}
