@@ -88,6 +88,8 @@ pub struct ServerConn {
     last_rx: Instant,
     pings_out: u32,
     pings_sent: u64,
+    info: ServerInfo,
+    first_pong_sent: bool,
 }
 
 impl ServerConn {
@@ -107,6 +109,8 @@ impl ServerConn {
             last_rx: now,
             pings_out: 0,
             pings_sent: 0,
+            info: info.clone(),
+            first_pong_sent: false,
         };
         conn.send_info(info);
         conn
@@ -189,6 +193,18 @@ impl ServerConn {
             }
             ClientOp::Ping => {
                 self.out.put_slice(b"PONG\r\n");
+                if self.phase == Phase::Open && !self.first_pong_sent {
+                    self.first_pong_sent = true;
+                    if self.opts.protocol >= 1 {
+                        // nats-server follows the first PONG with an INFO confirming the
+                        // connection's account (`connect_info`).
+                        let info = ServerInfo {
+                            connect_info: true,
+                            ..self.info.clone()
+                        };
+                        self.send_info(&info);
+                    }
+                }
                 None
             }
             ClientOp::Pong => {
@@ -233,18 +249,21 @@ impl ServerConn {
             return None;
         }
         if self.opts.pedantic && !subject::is_valid_literal_subject(&p.subject) {
+            // As nats-server: the error is reported, the message is still routed.
             self.send_error(ProtoError::InvalidPublishSubject);
-            return None;
         }
         self.ok();
         Some(ConnEvent::Publish(p))
     }
 
-    /// Accepts the pending CONNECT with these options.
-    pub fn accept_connect(&mut self, info: ConnectInfo) {
+    /// Accepts the pending CONNECT with these options, bound to `account`.
+    pub fn accept_connect(&mut self, info: ConnectInfo, account: &str) {
         if self.phase != Phase::Authorizing {
             return;
         }
+        self.info.remote_account = Some(account.to_string());
+        self.info.acc_is_sys = account == "$SYS";
+        self.info.client_id = self.info.client_id.or(Some(0));
         self.opts = info;
         self.phase = Phase::Open;
         self.auth_deadline = None;

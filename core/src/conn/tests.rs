@@ -29,7 +29,7 @@ fn feed(conn: &mut ServerConn, now: Instant, bytes: &[u8]) -> Vec<ConnEvent> {
     let mut events = Vec::new();
     while let Some(ev) = conn.next_event(now, &mut buf) {
         if let ConnEvent::Connect(c) = &ev {
-            conn.accept_connect((**c).clone());
+            conn.accept_connect((**c).clone(), "$G");
         }
         events.push(ev);
     }
@@ -157,7 +157,7 @@ fn invalid_subscription_is_not_fatal() {
 }
 
 #[test]
-fn pedantic_mode_rejects_wildcard_publish() {
+fn pedantic_mode_reports_wildcard_publish_and_still_routes_it() {
     let mut c = ServerConn::new(config(false), &info(), Instant(0));
     sent(&mut c);
     let evs = feed(
@@ -165,7 +165,11 @@ fn pedantic_mode_rejects_wildcard_publish() {
         Instant(0),
         b"CONNECT {\"verbose\":false,\"pedantic\":true}\r\nPUB foo.* 1\r\nx\r\n",
     );
-    assert_eq!(evs.len(), 1);
+    assert_eq!(
+        evs.len(),
+        2,
+        "reported and still routed, as nats-server does"
+    );
     assert_eq!(sent(&mut c), "-ERR 'Invalid Publish Subject'\r\n");
 }
 
@@ -198,4 +202,23 @@ fn no_responders_requires_headers() {
         c.close_reason(),
         Some(ProtoError::InvalidConnect(_))
     ));
+}
+
+#[test]
+fn first_pong_is_followed_by_connect_info_for_protocol_1() {
+    let mut c = ServerConn::new(config(false), &info(), Instant(0));
+    sent(&mut c);
+    feed(
+        &mut c,
+        Instant(0),
+        b"CONNECT {\"verbose\":false,\"protocol\":1}\r\nPING\r\n",
+    );
+    let out = sent(&mut c);
+    assert!(out.starts_with("PONG\r\nINFO {"), "{out}");
+    assert!(
+        out.contains("\"connect_info\":true") && out.contains("\"remote_account\":\"$G\""),
+        "{out}"
+    );
+    feed(&mut c, Instant(0), b"PING\r\n");
+    assert_eq!(sent(&mut c), "PONG\r\n");
 }

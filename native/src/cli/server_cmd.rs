@@ -10,6 +10,12 @@ use crate::options::ServerOptions;
 /// Refuses options whose feature this build does not have yet, naming the option.
 fn check_supported(opts: &ServerOptions, args: &[String]) -> Result<Vec<String>, String> {
     let mut notes = Vec::new();
+    if opts.lame_duck_duration < std::time::Duration::from_secs(30) {
+        return Err(format!(
+            "invalid lame_duck_duration of {:?}, minimum is 30s",
+            opts.lame_duck_duration
+        ));
+    }
     let given = |names: &[&str]| {
         args.iter().any(|a| {
             let flag = a.split('=').next().unwrap_or(a);

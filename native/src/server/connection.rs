@@ -128,6 +128,13 @@ async fn read_loop<R: AsyncRead>(
         }
         let now = shared.now();
         while let Some(ev) = conn.next_event(now, &mut rbuf) {
+            if conn.has_transmit() {
+                // Keep order: a `+OK` or `-ERR` for this operation precedes what it delivers.
+                let _ = client.enqueue(0, |b| {
+                    conn.transmit_into(b);
+                });
+                flush.add(client);
+            }
             handle_event(shared, client, conn, ev, &mut cache, &mut flush).await;
         }
         lock(&client.meta).last_activity = Some(SystemTime::now());
@@ -214,9 +221,9 @@ async fn connect(
         meta.lang = info.lang.clone();
         meta.version = info.version.clone();
         meta.user = identity.user;
-        meta.account = identity.account;
+        meta.account = identity.account.clone();
     }
-    conn.accept_connect(info);
+    conn.accept_connect(info, &identity.account);
 }
 
 fn subscribe(
