@@ -1,5 +1,6 @@
 //! Rill native runtime: the tokio server around `rill-core`, its configuration, and the CLI.
 #![recursion_limit = "256"]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod bench;
 pub mod conf;
@@ -7,4 +8,4 @@ pub mod flags;
 pub mod options;
 pub mod logging;
 pub mod server;
-// pub mod cli; (waiting for flags.rs)
+pub mod cli;

@@ -1,1 +1,0 @@
-//! rill-server command-line flags (placeholder, being written).
