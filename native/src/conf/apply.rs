@@ -85,8 +85,46 @@ pub(crate) fn unknown(warnings: &mut Vec<Warning>, name: &str, entry: &Entry) {
     }
 }
 
-/// Records a nats-server option that rill does not implement yet.
+/// Options that protect clients or data: ignoring one would silently weaken the server, so
+/// a configuration that sets one is refused until rill implements it.
+const SECURITY_OPTIONS: &[&str] = &[
+    "tls",
+    "operator",
+    "operators",
+    "resolver",
+    "resolver_preload",
+    "resolver_tls",
+    "trusted",
+    "trusted_keys",
+    "nkey",
+    "nkeys",
+    "permissions",
+    "default_permissions",
+    "exports",
+    "imports",
+    "allow_non_tls",
+    "verify",
+    "verify_and_map",
+    "auth_callout",
+];
+
+/// Whether the dotted option `name` ends in a security option.
+fn is_security_option(name: &str) -> bool {
+    name.split('.').any(|part| SECURITY_OPTIONS.contains(&part))
+}
+
+/// Records a nats-server option that rill does not implement yet. Security options are
+/// marked to be refused (see [`SECURITY_OPTIONS`]).
 pub(crate) fn unsupported(warnings: &mut Vec<Warning>, name: &str, pos: &Pos) {
+    if is_security_option(name) {
+        warnings.push(Warning {
+            pos: pos.clone(),
+            message: format!(
+                "option \"{name}\" is not yet supported by rill; refusing to start without the protection it asks for"
+            ),
+        });
+        return;
+    }
     warnings.push(Warning {
         pos: pos.clone(),
         message: format!("option \"{name}\" is not yet supported by rill and is ignored"),
@@ -114,6 +152,13 @@ pub fn apply(map: &Map, opts: &mut ServerOptions) -> Result<Vec<Warning>, ConfEr
                 ),
             ));
         }
+    }
+    if let Some(w) = state
+        .warnings
+        .iter()
+        .find(|w| w.message.contains("refusing to start"))
+    {
+        return Err(ConfError::invalid(&w.pos, w.message.clone()));
     }
     Ok(state.warnings)
 }

@@ -161,17 +161,17 @@ fn wrong_types_are_errors_at_the_value() {
 #[test]
 fn unknown_and_unsupported_options_warn_with_positions() {
     let (_, w) = load_ok(
-        "foo: 1\ntls { cert_file: x }\n  websocket { port: 1 }\ncluster { tls {} , bar: 2 }\nleafnodes {}\n",
+        "foo: 1\nmqtt { port: 1 }\n  websocket { port: 1 }\ncluster { pool_size: 3 , bar: 2 }\nleafnodes {}\n",
     );
     let got: Vec<String> = w.iter().map(ToString::to_string).collect();
     assert_eq!(
         got,
         [
             "t.conf:1:1: unknown configuration option \"foo\"",
-            "t.conf:2:1: option \"tls\" is not yet supported by rill and is ignored",
+            "t.conf:2:1: option \"mqtt\" is not yet supported by rill and is ignored",
             "t.conf:3:3: option \"websocket\" is not yet supported by rill and is ignored",
-            "t.conf:4:11: option \"cluster.tls\" is not yet supported by rill and is ignored",
-            "t.conf:4:20: unknown configuration option \"cluster.bar\"",
+            "t.conf:4:11: option \"cluster.pool_size\" is not yet supported by rill and is ignored",
+            "t.conf:4:26: unknown configuration option \"cluster.bar\"",
             "t.conf:5:1: option \"leafnodes\" is not yet supported by rill and is ignored",
         ]
     );
@@ -193,15 +193,39 @@ fn authorization_token_single_user_and_users() {
     );
     assert_eq!(o.auth.timeout, Some(Duration::from_secs(2)));
     let (o, w) = load_ok(
-        "authorization {\n users = [\n  {user: a, password: x}\n  {user: b, pass: y, permissions: {publish: \">\"}}\n  {nkey: UABC}\n ]\n}\nno_auth_user: a\n",
+        "authorization {\n users = [\n  {user: a, password: x}\n  {user: b, pass: y}\n ]\n}\nno_auth_user: a\n",
     );
     let names: Vec<&str> = o.auth.users.iter().map(|u| u.user.as_str()).collect();
     assert_eq!(names, ["a", "b"]);
     assert_eq!(o.auth.users[1].password, "y");
     assert_eq!(o.auth.no_auth_user.as_deref(), Some("a"));
-    assert_eq!(w.len(), 2, "{w:?}");
-    assert!(w[0].message.contains("authorization.users.permissions"));
-    assert!(w[1].message.contains("authorization.users.nkey"));
+    assert!(w.is_empty(), "{w:?}");
+}
+
+#[test]
+fn security_options_rill_cannot_enforce_are_refused() {
+    for (text, option) in [
+        (
+            "authorization { users = [ {user: b, pass: y, permissions: {publish: \">\"}} ] }",
+            "authorization.users.permissions",
+        ),
+        (
+            "authorization { users = [ {nkey: UABC} ] }",
+            "authorization.users.nkey",
+        ),
+        ("tls { cert_file: x }", "\"tls\""),
+        ("operator: abc\n", "operator"),
+        (
+            "accounts { A: { users: [ {user: a, password: a} ], exports: [ {stream: \"x.>\"} ] } }",
+            "accounts.A.exports",
+        ),
+    ] {
+        let err = load_err(text);
+        assert!(
+            err.contains(option) && err.contains("refusing to start"),
+            "{text}: {err}"
+        );
+    }
 }
 
 #[test]
@@ -220,7 +244,7 @@ fn authorization_conflicts_and_duplicates_are_errors() {
 #[test]
 fn accounts_users_carry_their_account() {
     let (o, w) = load_ok(
-        "accounts {\n  A: { users: [ {user: a, password: a} ], exports: [ {stream: \"x.>\"} ] }\n  B { users = [ {user: b, password: b} ] }\n}\nsystem_account: \"$SYS\"\n",
+        "accounts {\n  A: { users: [ {user: a, password: a} ], mappings: { x: y } }\n  B { users = [ {user: b, password: b} ] }\n}\nsystem_account: \"$SYS\"\n",
     );
     let accts: Vec<(&str, Option<&str>)> = o
         .auth
@@ -230,7 +254,7 @@ fn accounts_users_carry_their_account() {
         .collect();
     assert_eq!(accts, [("a", Some("A")), ("b", Some("B"))]);
     assert_eq!(w.len(), 1);
-    assert!(w[0].message.contains("accounts.A.exports"), "{w:?}");
+    assert!(w[0].message.contains("accounts.A.mappings"), "{w:?}");
     let (_, w) = load_ok("system_account: SYS\naccounts [ SYS ]");
     assert!(w[0].message.contains("system_account"), "{w:?}");
     assert!(load_err("accounts { A: 1 }").contains("expected a map"));
