@@ -127,6 +127,7 @@ async fn read_loop<R: AsyncRead>(
             }
         }
         let now = shared.now();
+        let mut batch = InCounts::default();
         while let Some(ev) = conn.next_event(now, &mut rbuf) {
             if conn.has_transmit() {
                 // Keep order: a `+OK` or `-ERR` for this operation precedes what it delivers.
@@ -135,8 +136,9 @@ async fn read_loop<R: AsyncRead>(
                 });
                 flush.add(client);
             }
-            handle_event(shared, client, conn, ev, &mut cache, &mut flush).await;
+            handle_event(shared, client, conn, ev, &mut cache, &mut flush, &mut batch).await;
         }
+        batch.add_to(shared, client);
         lock(&client.meta).last_activity = Some(SystemTime::now());
     }
 }
@@ -158,6 +160,30 @@ fn close_for(shared: &Shared, client: &Arc<Client>, reason: &ProtoError) {
     client.close(CloseKind::ProtocolViolation);
 }
 
+/// Inbound counters of one read batch, added to the shared atomics once per batch.
+#[derive(Debug, Default)]
+struct InCounts {
+    msgs: u64,
+    bytes: u64,
+}
+
+impl InCounts {
+    fn add_to(&self, shared: &Shared, client: &Client) {
+        if self.msgs > 0 {
+            client.stats.in_msgs.fetch_add(self.msgs, Ordering::Relaxed);
+            client
+                .stats
+                .in_bytes
+                .fetch_add(self.bytes, Ordering::Relaxed);
+            shared.stats.in_msgs.fetch_add(self.msgs, Ordering::Relaxed);
+            shared
+                .stats
+                .in_bytes
+                .fetch_add(self.bytes, Ordering::Relaxed);
+        }
+    }
+}
+
 async fn handle_event(
     shared: &Arc<Shared>,
     client: &Arc<Client>,
@@ -165,15 +191,13 @@ async fn handle_event(
     ev: ConnEvent,
     cache: &mut RouteCache,
     flush: &mut FlushList,
+    batch: &mut InCounts,
 ) {
     match ev {
         ConnEvent::Publish(msg) => {
-            let size =
+            batch.msgs += 1;
+            batch.bytes +=
                 msg.payload.len() as u64 + msg.headers.as_ref().map_or(0, |h| h.len() as u64);
-            client.stats.in_msgs.fetch_add(1, Ordering::Relaxed);
-            client.stats.in_bytes.fetch_add(size, Ordering::Relaxed);
-            shared.stats.in_msgs.fetch_add(1, Ordering::Relaxed);
-            shared.stats.in_bytes.fetch_add(size, Ordering::Relaxed);
             let no_responders = conn.options().no_responders;
             route(shared, cache, client, no_responders, &msg, flush);
         }

@@ -5,11 +5,11 @@
 //! shared index. Frames are appended to receivers' outbound buffers and the receivers are
 //! flushed once per read batch through the [`FlushList`].
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use hashbrown::HashMap;
 use rill_core::proto::headers::no_responders_block;
 use rill_core::proto::{write_msg, Publish};
 use rill_core::subject;
