@@ -101,6 +101,7 @@ enum Flag {
     Config,
     Test,
     Signal,
+    Ldm,
     ClientAdvertise,
     PortsFileDir,
     Log,
@@ -131,6 +132,8 @@ const FLAGS: &[(&[&str], Flag, bool)] = &[
     (&["c", "config"], Flag::Config, true),
     (&["t"], Flag::Test, false),
     (&["sl", "signal"], Flag::Signal, true),
+    // Rill's shorthand for `--signal ldm=<pid>`.
+    (&["ldm"], Flag::Ldm, true),
     (&["client_advertise"], Flag::ClientAdvertise, true),
     (&["ports_file_dir"], Flag::PortsFileDir, true),
     (&["l", "log"], Flag::Log, true),
@@ -201,6 +204,12 @@ pub fn parse_flags(args: &[String]) -> Result<FlagsOutcome, FlagsError> {
     }
     if let Some(g) = last(Flag::Signal) {
         return signal(g);
+    }
+    if let Some(g) = last(Flag::Ldm) {
+        return Ok(FlagsOutcome::Signal {
+            signal: "ldm".into(),
+            pid_target: Some(g.value.clone()),
+        });
     }
     let config = last(Flag::Config).map(|g| PathBuf::from(&g.value));
     let mut opts = ServerOptions::default();
@@ -409,7 +418,7 @@ fn apply_flags(given: &[Given], opts: &mut ServerOptions) -> Result<(), FlagsErr
             }
             Flag::Cluster => opts.cluster.listen = Some(cluster_listen(g)?),
             Flag::ClusterName => opts.cluster.name = Some(v()),
-            Flag::Config | Flag::Test | Flag::Signal | Flag::Help | Flag::Version => {}
+            Flag::Config | Flag::Test | Flag::Signal | Flag::Ldm | Flag::Help | Flag::Version => {}
         }
     }
     // The monitoring host follows the client host unless the configuration set another one.
@@ -490,6 +499,7 @@ Server Options:
     -c, --config <file>              Configuration file
     -t                               Test configuration and exit
     -sl,--signal <signal>[=<pid>]    Send signal to rill-server process (ldm, stop, quit, term, reopen, reload)
+        --ldm <pid|pid file>         Put the server with this pid in lame duck mode (same as --signal ldm=<pid>)
                                      <pid> can be either a PID (e.g. 1) or the path to a PID file
         --client_advertise <string>  Client URL to advertise to other servers
         --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
@@ -529,5 +539,4 @@ Not supported by this build yet (refused with an error):
 ";
 
 #[cfg(test)]
-
 mod tests;

@@ -108,7 +108,7 @@ fn multi_letter_flags_are_single_flags() {
 fn unknown_flags_and_bad_syntax() {
     assert_eq!(err(&["-x"]), "flag provided but not defined: -x");
     assert_eq!(err(&["--nope=1"]), "flag provided but not defined: -nope");
-    assert_eq!(err(&["-ldm"]), "flag provided but not defined: -ldm");
+    assert_eq!(err(&["-ldm"]), "flag needs an argument: -ldm");
     assert_eq!(err(&["---p"]), "bad flag syntax: ---p");
     assert_eq!(err(&["-=1"]), "bad flag syntax: -=1");
     assert_eq!(err(&["serve"]), "unrecognized command: \"serve\"");
@@ -364,4 +364,16 @@ fn path_and_name_flags() {
         run(&["--log=/a", "--pid=/b"]).0.log_file,
         Some(PathBuf::from("/a"))
     );
+}
+
+#[test]
+fn ldm_flag_is_a_lame_duck_signal() {
+    let args: Vec<String> = ["--ldm", "1234"].iter().map(|s| s.to_string()).collect();
+    match parse_flags(&args).unwrap() {
+        FlagsOutcome::Signal { signal, pid_target } => {
+            assert_eq!(signal, "ldm");
+            assert_eq!(pid_target.as_deref(), Some("1234"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
 }
