@@ -131,6 +131,9 @@ fn log_banner(server: &Server) {
         server.client_addr.ip(),
         server.client_addr.port()
     );
+    if server.shared.opts.max_payload > 8 * 1024 * 1024 {
+        warn!("Maximum payloads over 8.00 MB are generally discouraged and could lead to poor performance");
+    }
     if server.shared.auth.has_plaintext_secrets() {
         warn!("Plaintext passwords detected, use nkeys or bcrypt");
     }
