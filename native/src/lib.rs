@@ -3,9 +3,9 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod bench;
+pub mod cli;
 pub mod conf;
 pub mod flags;
-pub mod options;
 pub mod logging;
+pub mod options;
 pub mod server;
-pub mod cli;

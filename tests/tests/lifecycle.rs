@@ -6,34 +6,7 @@ use std::time::{Duration, Instant};
 use rill_tests::{run_to_exit, within, RawClient, TempDir, TestServer};
 
 /// The production seed config. `-t` only: a real start would bind fixed ports (4222, 8222, 4248).
-const SEED_CONFIG: &str = r#"server_name=iZbp139ju1kmizva7adgdbZ-172-16-0-155
-listen: 0.0.0.0:4222
-http: 8222
-accounts {
-  $SYS {
-    users = [
-      { user: "admin",
-        pass: "$2a$11$GUizXsS82Y.dll.uZXDic.qMDePF2IT6d3t5iWIs.rQ3lY1p6mDKC"
-      }
-    ]
-  }
-}
-
-jetstream {
-   store_dir=/data/nats-storage
-}
-
-cluster {
-  name: C1
-  listen: 0.0.0.0:4248
-  routes = [
-      
-      nats-route://172.16.0.155:4248
-      nats-route://172.16.0.157:4248
-      nats-route://172.16.0.156:4248
-  ]
-}
-"#;
+const SEED_CONFIG: &str = include_str!("../fixtures/seed.conf");
 
 /// An async-nats client whose connection events are forwarded to a channel.
 async fn client_with_events(

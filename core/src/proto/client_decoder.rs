@@ -1,19 +1,19 @@
 //! Streaming decoder for what clients send to a server.
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
-use super::line::{op_is, parse_size, split_args, split_op, take_line};
+use super::line::{
+    op_is, parse_body_sizes, parse_size, split_args, split_op, take_body, take_line, BodySizes,
+};
 use super::{ClientOp, DecodeLimits, Publish};
 use crate::error::ProtoError;
 
-/// A PUB/HPUB whose control line has been read and whose payload is still arriving.
+/// A PUB/HPUB whose control line has been read and whose body is still arriving.
 #[derive(Debug)]
 struct PendingPub {
     subject: Bytes,
     reply: Option<Bytes>,
-    /// Header block length; `None` for PUB.
-    header_len: Option<usize>,
-    total_len: usize,
+    sizes: BodySizes,
 }
 
 /// Decodes client→server operations from a byte stream fed in arbitrary chunks.
@@ -103,29 +103,14 @@ impl ClientDecoder {
     ) -> Result<(), ProtoError> {
         let mut args =
             split_args(line, rest).ok_or(ProtoError::BadArguments("too many arguments"))?;
-        let sizes = if with_headers { 2 } else { 1 };
+        let size_args = if with_headers { 2 } else { 1 };
         let n = args.len();
-        if n < 1 + sizes || n > 2 + sizes {
+        if n < 1 + size_args || n > 2 + size_args {
             return Err(ProtoError::BadArguments("wrong number of arguments"));
         }
-        let total_len =
-            parse_size(args.get(n - 1)).ok_or(ProtoError::BadArguments("invalid size"))?;
-        let header_len = if with_headers {
-            let h = parse_size(args.get(n - 2)).ok_or(ProtoError::BadArguments("invalid size"))?;
-            if h > total_len {
-                return Err(ProtoError::BadArguments(
-                    "header size greater than total size",
-                ));
-            }
-            Some(h)
-        } else {
-            None
-        };
-        if total_len > self.limits.payload_bytes_max {
-            return Err(ProtoError::MaxPayloadViolation);
-        }
+        let sizes = parse_body_sizes(&args, with_headers, self.limits.payload_bytes_max)?;
         let subject = args.take(0);
-        let reply = if n == 2 + sizes {
+        let reply = if n == 2 + size_args {
             Some(args.take(1))
         } else {
             None
@@ -133,35 +118,26 @@ impl ClientDecoder {
         self.pending = Some(PendingPub {
             subject,
             reply,
-            header_len,
-            total_len,
+            sizes,
         });
         Ok(())
     }
 
     fn decode_payload(&mut self, buf: &mut BytesMut) -> Result<Option<ClientOp>, ProtoError> {
-        let Some(p) = self.pending.as_ref() else {
+        let Some(sizes) = self.pending.as_ref().map(|p| p.sizes) else {
             return Ok(None);
         };
-        let need = p.total_len + 2;
-        if buf.len() < need {
-            buf.reserve(need - buf.len());
+        let Some((headers, payload)) = take_body(buf, sizes)? else {
             return Ok(None);
-        }
-        if &buf[p.total_len..need] != b"\r\n" {
-            return Err(ProtoError::UnknownOperation);
-        }
+        };
         let Some(p) = self.pending.take() else {
             return Ok(None);
         };
-        let mut body = buf.split_to(p.total_len).freeze();
-        buf.advance(2);
-        let headers = p.header_len.map(|h| body.split_to(h));
         Ok(Some(ClientOp::Pub(Publish {
             subject: p.subject,
             reply: p.reply,
             headers,
-            payload: body,
+            payload,
         })))
     }
 

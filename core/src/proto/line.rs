@@ -83,6 +83,64 @@ pub(crate) fn parse_size(bytes: &[u8]) -> Option<usize> {
     Some(n)
 }
 
+/// Body sizes a control line declares: `<total>` or `<header> <total>`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodySizes {
+    /// Header block length (HPUB/HMSG).
+    pub(crate) header_len: Option<usize>,
+    /// Header block plus payload.
+    pub(crate) total_len: usize,
+}
+
+/// Reads the size arguments at the end of `args` and checks them against `payload_max`,
+/// before any of the body is buffered.
+pub(crate) fn parse_body_sizes(
+    args: &heapless_args::Args,
+    with_headers: bool,
+    payload_max: usize,
+) -> Result<BodySizes, ProtoError> {
+    let n = args.len();
+    let total_len = parse_size(args.get(n - 1)).ok_or(ProtoError::BadArguments("invalid size"))?;
+    let header_len = if with_headers {
+        let h = parse_size(args.get(n - 2)).ok_or(ProtoError::BadArguments("invalid size"))?;
+        if h > total_len {
+            return Err(ProtoError::BadArguments(
+                "header size greater than total size",
+            ));
+        }
+        Some(h)
+    } else {
+        None
+    };
+    if total_len > payload_max {
+        return Err(ProtoError::MaxPayloadViolation);
+    }
+    Ok(BodySizes {
+        header_len,
+        total_len,
+    })
+}
+
+/// Takes a declared body and its `\r\n` off the front of `buf`, split into headers and payload.
+/// `Ok(None)` until all of it is buffered.
+pub(crate) fn take_body(
+    buf: &mut BytesMut,
+    sizes: BodySizes,
+) -> Result<Option<(Option<Bytes>, Bytes)>, ProtoError> {
+    let need = sizes.total_len + 2;
+    if buf.len() < need {
+        buf.reserve(need - buf.len());
+        return Ok(None);
+    }
+    if &buf[sizes.total_len..need] != b"\r\n" {
+        return Err(ProtoError::UnknownOperation);
+    }
+    let mut body = buf.split_to(sizes.total_len).freeze();
+    bytes::Buf::advance(buf, 2);
+    let headers = sizes.header_len.map(|h| body.split_to(h));
+    Ok(Some((headers, body)))
+}
+
 /// Case-insensitive comparison of an operation name.
 pub(crate) fn op_is(op: &[u8], name: &[u8]) -> bool {
     op.eq_ignore_ascii_case(name)

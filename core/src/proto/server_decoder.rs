@@ -1,8 +1,8 @@
 //! Streaming decoder for what servers send to a client (used by the browser client and tests).
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
-use super::line::{op_is, parse_size, split_args, split_op, take_line};
+use super::line::{op_is, parse_body_sizes, split_args, split_op, take_body, take_line, BodySizes};
 use super::{DecodeLimits, Delivery, ServerOp};
 use crate::error::ProtoError;
 
@@ -11,8 +11,7 @@ struct PendingMsg {
     subject: Bytes,
     sid: Bytes,
     reply: Option<Bytes>,
-    header_len: Option<usize>,
-    total_len: usize,
+    sizes: BodySizes,
 }
 
 /// Decodes server→client operations from a byte stream fed in arbitrary chunks.
@@ -76,30 +75,15 @@ impl ServerDecoder {
     ) -> Result<(), ProtoError> {
         let mut args =
             split_args(line, rest).ok_or(ProtoError::BadArguments("too many arguments"))?;
-        let sizes = if with_headers { 2 } else { 1 };
+        let size_args = if with_headers { 2 } else { 1 };
         let n = args.len();
-        if n < 2 + sizes || n > 3 + sizes {
+        if n < 2 + size_args || n > 3 + size_args {
             return Err(ProtoError::BadArguments("wrong number of arguments"));
         }
-        let total_len =
-            parse_size(args.get(n - 1)).ok_or(ProtoError::BadArguments("invalid size"))?;
-        let header_len = if with_headers {
-            let h = parse_size(args.get(n - 2)).ok_or(ProtoError::BadArguments("invalid size"))?;
-            if h > total_len {
-                return Err(ProtoError::BadArguments(
-                    "header size greater than total size",
-                ));
-            }
-            Some(h)
-        } else {
-            None
-        };
-        if total_len > self.limits.payload_bytes_max {
-            return Err(ProtoError::MaxPayloadViolation);
-        }
+        let sizes = parse_body_sizes(&args, with_headers, self.limits.payload_bytes_max)?;
         let subject = args.take(0);
         let sid = args.take(1);
-        let reply = if n == 3 + sizes {
+        let reply = if n == 3 + size_args {
             Some(args.take(2))
         } else {
             None
@@ -108,36 +92,27 @@ impl ServerDecoder {
             subject,
             sid,
             reply,
-            header_len,
-            total_len,
+            sizes,
         });
         Ok(())
     }
 
     fn decode_payload(&mut self, buf: &mut BytesMut) -> Result<Option<ServerOp>, ProtoError> {
-        let Some(p) = self.pending.as_ref() else {
+        let Some(sizes) = self.pending.as_ref().map(|p| p.sizes) else {
             return Ok(None);
         };
-        let need = p.total_len + 2;
-        if buf.len() < need {
-            buf.reserve(need - buf.len());
+        let Some((headers, payload)) = take_body(buf, sizes)? else {
             return Ok(None);
-        }
-        if &buf[p.total_len..need] != b"\r\n" {
-            return Err(ProtoError::UnknownOperation);
-        }
+        };
         let Some(p) = self.pending.take() else {
             return Ok(None);
         };
-        let mut body = buf.split_to(p.total_len).freeze();
-        buf.advance(2);
-        let headers = p.header_len.map(|h| body.split_to(h));
         Ok(Some(ServerOp::Msg(Delivery {
             subject: p.subject,
             sid: p.sid,
             reply: p.reply,
             headers,
-            payload: body,
+            payload,
         })))
     }
 }

@@ -35,6 +35,8 @@ mod sections;
 mod value;
 
 #[cfg(test)]
+mod test_util;
+#[cfg(test)]
 mod tests_apply;
 #[cfg(test)]
 pub(crate) mod tests_parse;

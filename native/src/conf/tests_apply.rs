@@ -8,34 +8,7 @@ use super::*;
 use crate::options::{ServerOptions, UserEntry};
 
 /// The configuration from the seed task, verbatim (blank line inside `routes` included).
-pub(crate) const SEED_CONF: &str = r#"server_name=iZbp139ju1kmizva7adgdbZ-172-16-0-155
-listen: 0.0.0.0:4222
-http: 8222
-accounts {
-  $SYS {
-    users = [
-      { user: "admin",
-        pass: "$2a$11$GUizXsS82Y.dll.uZXDic.qMDePF2IT6d3t5iWIs.rQ3lY1p6mDKC"
-      }
-    ]
-  }
-}
-
-jetstream {
-   store_dir=/data/nats-storage
-}
-
-cluster {
-  name: C1
-  listen: 0.0.0.0:4248
-  routes = [
-      
-      nats-route://172.16.0.155:4248
-      nats-route://172.16.0.157:4248
-      nats-route://172.16.0.156:4248
-  ]
-}
-"#;
+pub(crate) const SEED_CONF: &str = include_str!("../../../tests/fixtures/seed.conf");
 
 fn load(text: &str) -> Result<(ServerOptions, Vec<Warning>), ConfError> {
     let map = parse_str(text, "t.conf", Path::new("."))?;

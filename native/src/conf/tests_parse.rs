@@ -4,31 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::test_util::{parse, parse_err, s, val};
 use super::*;
-
-fn parse(text: &str) -> Map {
-    match parse_str(text, "t.conf", Path::new(".")) {
-        Ok(m) => m,
-        Err(e) => panic!("parse failed: {e}\n--- input ---\n{text}"),
-    }
-}
-
-fn parse_err(text: &str) -> ConfError {
-    match parse_str(text, "t.conf", Path::new(".")) {
-        Ok(m) => panic!("expected an error, parsed {m:?}"),
-        Err(e) => e,
-    }
-}
-
-fn val<'a>(m: &'a Map, key: &str) -> &'a Value {
-    &m.get(key)
-        .unwrap_or_else(|| panic!("missing key {key}"))
-        .value
-}
-
-fn s(v: &str) -> Value {
-    Value::Str(v.to_string())
-}
 
 /// A fresh directory under the system temp dir (no tempfile crate), removed on drop.
 pub(crate) struct TempDir(PathBuf);

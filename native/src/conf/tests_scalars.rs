@@ -1,33 +1,8 @@
 //! Scalar vectors: strings, numbers, size suffixes, booleans, datetimes, bcrypt, durations.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-
+use super::test_util::{parse, parse_err, s, val};
 use super::*;
-
-fn parse(text: &str) -> Map {
-    match parse_str(text, "t.conf", Path::new(".")) {
-        Ok(m) => m,
-        Err(e) => panic!("parse failed: {e}\n--- input ---\n{text}"),
-    }
-}
-
-fn parse_err(text: &str) -> ConfError {
-    match parse_str(text, "t.conf", Path::new(".")) {
-        Ok(m) => panic!("expected an error, parsed {m:?}"),
-        Err(e) => e,
-    }
-}
-
-fn val<'a>(m: &'a Map, key: &str) -> &'a Value {
-    &m.get(key)
-        .unwrap_or_else(|| panic!("missing key {key}"))
-        .value
-}
-
-fn s(v: &str) -> Value {
-    Value::Str(v.to_string())
-}
 
 #[test]
 fn double_quoted_escapes_and_single_quoted_raw() {

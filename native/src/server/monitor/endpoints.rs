@@ -54,6 +54,12 @@ pub fn dispatch(shared: &Shared, path: &str, q: &Query) -> (u16, Value) {
     }
 }
 
+/// `offset` and `limit` query parameters (nats-server's default limit is 1024).
+fn paging(q: &Query) -> (usize, usize) {
+    let num = |k: &str, d: usize| q.get(k).and_then(|v| v.parse::<usize>().ok()).unwrap_or(d);
+    (num("offset", 0), num("limit", 1024))
+}
+
 fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
@@ -196,14 +202,7 @@ fn connz(shared: &Shared, q: &Query) -> Value {
         _ => clients.sort_by_key(|c| c.cid),
     }
     let total = clients.len();
-    let offset = q
-        .get("offset")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let limit = q
-        .get("limit")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(1024);
+    let (offset, limit) = paging(q);
     let subs = match q.get("subs").map(String::as_str) {
         Some("detail") => Some("detail"),
         Some("1") | Some("true") => Some("list"),
@@ -247,14 +246,7 @@ fn subsz(shared: &Shared, q: &Query) -> Value {
         q.get("subs").map(String::as_str),
         Some("1") | Some("true") | Some("detail")
     ) {
-        let offset = q
-            .get("offset")
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(0);
-        let limit = q
-            .get("limit")
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(1024);
+        let (offset, limit) = paging(q);
         let all: Vec<Value> = shared
             .client_list()
             .iter()
