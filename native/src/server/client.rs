@@ -15,6 +15,9 @@ use std::time::SystemTime;
 use bytes::{Bytes, BytesMut};
 use tokio::sync::{watch, Notify};
 
+/// Outbound bytes past which publishers to this client are slowed down.
+pub const STALL_PENDING_BYTES: usize = 4 * 1024 * 1024;
+
 /// Why a connection closed (the `reason` of `/connz?state=closed`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloseKind {
@@ -42,8 +45,17 @@ pub enum Refused {
 pub struct Outbound {
     /// Frames to write.
     pub buf: BytesMut,
+    /// Bytes the writer has taken and is writing now (they count against `max_pending`).
+    pub inflight: usize,
     /// No more frames are accepted; the writer flushes what is here (unless slow) and stops.
     pub closed: bool,
+}
+
+impl Outbound {
+    /// Bytes queued or being written.
+    pub fn pending(&self) -> usize {
+        self.buf.len() + self.inflight
+    }
 }
 
 /// Mutable per-connection facts for monitoring.
@@ -115,6 +127,8 @@ pub struct Client {
     out: Mutex<Outbound>,
     /// Wakes the writer task.
     pub flush: Notify,
+    /// Woken by the writer after each write, for stalled publishers.
+    pub drained: Notify,
     /// Set while the client sits in some publisher's flush list.
     pub flush_queued: AtomicBool,
     /// Delivered messages may carry headers.
@@ -147,9 +161,11 @@ impl Client {
             start: SystemTime::now(),
             out: Mutex::new(Outbound {
                 buf: BytesMut::with_capacity(4096),
+                inflight: 0,
                 closed: false,
             }),
             flush: Notify::new(),
+            drained: Notify::new(),
             flush_queued: AtomicBool::new(false),
             headers: AtomicBool::new(false),
             echo: AtomicBool::new(true),
@@ -180,7 +196,7 @@ impl Client {
         if out.closed {
             return Err(Refused::Closed);
         }
-        if out.buf.len() + size_hint > self.pending_bytes_max {
+        if out.pending() + size_hint > self.pending_bytes_max {
             out.closed = true;
             out.buf.clear();
             drop(out);
@@ -193,7 +209,14 @@ impl Client {
 
     /// Bytes waiting to be written.
     pub fn pending_bytes(&self) -> usize {
-        self.outbound().buf.len()
+        self.outbound().pending()
+    }
+
+    /// Whether publishers should pause for this client: more is waiting than
+    /// [`STALL_PENDING_BYTES`] or half of `max_pending` (nats-server stalls producers at half),
+    /// so a burst slows the sender instead of cutting off the receiver or piling up memory.
+    pub fn is_stalled(&self) -> bool {
+        self.pending_bytes() > STALL_PENDING_BYTES.min(self.pending_bytes_max / 2)
     }
 
     /// Asks the connection's tasks to stop (first reason wins).
@@ -238,11 +261,17 @@ impl FlushList {
         }
     }
 
-    /// Wakes every queued writer.
-    pub fn flush(&mut self) {
+    /// Wakes every queued writer. Returns a receiver that is stalled (see
+    /// [`Client::is_stalled`]), if any, for the publisher to wait on.
+    pub fn flush(&mut self) -> Option<Arc<Client>> {
+        let mut stalled = None;
         for c in self.0.drain(..) {
             c.flush_queued.store(false, Ordering::Release);
             c.flush.notify_one();
+            if stalled.is_none() && c.is_stalled() {
+                stalled = Some(c);
+            }
         }
+        stalled
     }
 }

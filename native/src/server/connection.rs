@@ -20,6 +20,8 @@ use super::state::Shared;
 
 /// Initial read buffer; it grows for large payloads.
 const READ_BUF_BYTES: usize = 64 * 1024;
+/// Longest a publisher waits for one stalled receiver per read batch.
+const STALL_WAIT_MAX: Duration = Duration::from_millis(5);
 /// Writer's swap buffer above this size is released after a flush.
 const WRITE_BUF_KEEP_BYTES: usize = 1024 * 1024;
 
@@ -97,7 +99,11 @@ async fn read_loop<R: AsyncRead>(
             });
             flush.add(client);
         }
-        flush.flush();
+        if let Some(stalled) = flush.flush() {
+            if !Arc::ptr_eq(&stalled, client) {
+                let _ = tokio::time::timeout(STALL_WAIT_MAX, stalled.drained.notified()).await;
+            }
+        }
         if let Some(reason) = conn.close_reason() {
             close_for(shared, client, reason);
             return;
@@ -136,7 +142,11 @@ async fn read_loop<R: AsyncRead>(
                 });
                 flush.add(client);
             }
-            handle_event(shared, client, conn, ev, &mut cache, &mut flush, &mut batch).await;
+            match ev {
+                // The only event that waits (bcrypt runs off the executor).
+                ConnEvent::Connect(info) => connect(shared, client, conn, *info).await,
+                ev => handle_event(shared, client, conn, ev, &mut cache, &mut flush, &mut batch),
+            }
         }
         batch.add_to(shared, client);
         lock(&client.meta).last_activity = Some(SystemTime::now());
@@ -184,7 +194,10 @@ impl InCounts {
     }
 }
 
-async fn handle_event(
+/// Acts on one non-CONNECT event. Synchronous on purpose: the publish path must not build a
+/// future per message.
+#[inline]
+fn handle_event(
     shared: &Arc<Shared>,
     client: &Arc<Client>,
     conn: &mut ServerConn,
@@ -210,7 +223,7 @@ async fn handle_event(
             conn.subscribe_done(result);
         }
         ConnEvent::Unsubscribe { sid, max } => unsubscribe(shared, client, &sid, max),
-        ConnEvent::Connect(info) => connect(shared, client, conn, *info).await,
+        ConnEvent::Connect(_) => {}
     }
 }
 
@@ -304,6 +317,7 @@ async fn write_loop<W: AsyncWrite>(shared: Arc<Shared>, client: Arc<Client>, wr:
         let closed = {
             let mut out = client.outbound();
             std::mem::swap(&mut out.buf, &mut spare);
+            out.inflight = spare.len();
             out.closed
         };
         if !spare.is_empty() {
@@ -324,6 +338,8 @@ async fn write_loop<W: AsyncWrite>(shared: Arc<Shared>, client: Arc<Client>, wr:
                 }
             }
             spare.clear();
+            client.outbound().inflight = 0;
+            client.drained.notify_waiters();
             if spare.capacity() > WRITE_BUF_KEEP_BYTES {
                 spare = BytesMut::with_capacity(READ_BUF_BYTES);
             }
