@@ -25,6 +25,7 @@ extern crate std;
 
 pub mod conn;
 pub mod error;
+pub mod jetstream;
 pub mod proto;
 pub mod subject;
 pub mod sublist;
