@@ -75,11 +75,38 @@ pub struct ClientMeta {
     pub last_activity: Option<SystemTime>,
 }
 
+/// A subscriber inside the server (JetStream streams and API, system services): it receives
+/// messages as values instead of protocol frames on a socket.
+pub trait InternalSink: Send + Sync + std::fmt::Debug {
+    /// Takes one message. Returns false when the sink refuses it (full or closed): it is then
+    /// not counted as delivered. Must not block.
+    fn deliver(&self, msg: &rill_core::proto::Publish) -> bool;
+}
+
+/// Where a subscription's messages go.
+#[derive(Debug, Clone)]
+pub enum SubTarget {
+    /// A client connection.
+    Client(Arc<Client>),
+    /// A subscriber inside the server.
+    Internal(Arc<dyn InternalSink>),
+}
+
+impl SubTarget {
+    /// The client, for client subscriptions.
+    pub fn client(&self) -> Option<&Arc<Client>> {
+        match self {
+            SubTarget::Client(c) => Some(c),
+            SubTarget::Internal(_) => None,
+        }
+    }
+}
+
 /// One subscription as the index stores it.
 #[derive(Debug)]
 pub struct Subscription {
     /// Owner.
-    pub client: Arc<Client>,
+    pub target: SubTarget,
     /// Client-chosen id.
     pub sid: Bytes,
     /// Subject (may hold wildcards).

@@ -14,7 +14,7 @@ use rill_core::ProtoError;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tracing::{debug, info, warn};
 
-use super::client::{lock, Client, CloseKind, FlushList, Subscription};
+use super::client::{lock, Client, CloseKind, FlushList, SubTarget, Subscription};
 use super::deliver::{route, RouteCache};
 use super::state::Shared;
 
@@ -279,7 +279,7 @@ fn subscribe(
         return Err(ProtoError::MaxSubscriptionsExceeded);
     }
     let sub = Arc::new(Subscription {
-        client: client.clone(),
+        target: SubTarget::Client(client.clone()),
         sid: sid.clone(),
         subject,
         queue,

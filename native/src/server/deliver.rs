@@ -15,7 +15,7 @@ use rill_core::proto::{write_msg, Publish};
 use rill_core::subject;
 use rill_core::sublist::SubResult;
 
-use super::client::{lock, Client, FlushList, Refused, SubRef, Subscription};
+use super::client::{lock, Client, FlushList, Refused, SubRef, SubTarget, Subscription};
 use super::ids::FastRng;
 use super::state::Shared;
 
@@ -61,7 +61,16 @@ fn deliver_one(
     if max > 0 && n > max {
         return false;
     }
-    let client = &sub.client;
+    let client = match &sub.target {
+        SubTarget::Client(c) => c,
+        SubTarget::Internal(sink) => {
+            let ok = sink.deliver(msg);
+            if ok && max > 0 && n == max {
+                shared.remove_subscription(sub);
+            }
+            return ok;
+        }
+    };
     let with_headers = client.headers.load(Ordering::Relaxed);
     let headers = if with_headers {
         msg.headers.as_deref()
@@ -115,7 +124,7 @@ pub fn route(
     let echo = from.echo.load(Ordering::Relaxed);
     let mut delivered = 0;
     for SubRef(sub) in &result.psubs {
-        if !echo && Arc::ptr_eq(&sub.client, from) {
+        if !echo && sub.target.client().is_some_and(|c| Arc::ptr_eq(c, from)) {
             continue;
         }
         if deliver_one(shared, sub, msg, flush) {
@@ -168,7 +177,7 @@ fn deliver_to_group(
     let start = (cache.rng.next_u64() % len as u64) as usize;
     for i in 0..len {
         let SubRef(sub) = &members[(start + i) % len];
-        if !echo && Arc::ptr_eq(&sub.client, from) {
+        if !echo && sub.target.client().is_some_and(|c| Arc::ptr_eq(c, from)) {
             continue;
         }
         if deliver_one(shared, sub, msg, flush) {

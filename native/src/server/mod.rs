@@ -8,6 +8,7 @@ pub mod client;
 pub mod connection;
 pub mod deliver;
 pub mod ids;
+pub mod internal;
 mod lifecycle;
 pub mod monitor;
 pub mod state;

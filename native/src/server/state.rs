@@ -61,6 +61,10 @@ pub struct Shared {
     pub shutdown: watch::Sender<bool>,
     /// Monitoring endpoint hit counters.
     pub http_req_stats: Mutex<BTreeMap<String, u64>>,
+    /// The server's own pseudo-client: the sender of internal publishes.
+    pub system_client: Arc<Client>,
+    /// Subscriptions of internal subscribers (JetStream, system services).
+    pub internal_subs: Mutex<Vec<Arc<Subscription>>>,
 }
 
 impl Shared {
@@ -82,6 +86,8 @@ impl Shared {
             lame_duck: AtomicBool::new(false),
             shutdown,
             http_req_stats: Mutex::new(BTreeMap::new()),
+            system_client: Client::new(0, std::net::SocketAddr::from(([0, 0, 0, 0], 0)), 0),
+            internal_subs: Mutex::new(Vec::new()),
         })
     }
 

@@ -1,0 +1,174 @@
+//! Subscribers and publishers inside the server: how JetStream (and later system services)
+//! take part in routing without a socket.
+//!
+//! An internal subscription sits in the same interest index as client subscriptions, so a
+//! client's publish reaches it through the normal path; its messages go to an
+//! [`InternalSink`] instead of an outbound buffer. An [`InternalPublisher`] routes messages
+//! from the server's own pseudo-client, batching receiver flushes like a reader task does.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rill_core::proto::Publish;
+
+use super::client::{lock, FlushList, InternalSink, SubTarget, Subscription};
+use super::deliver::{route, RouteCache};
+use super::state::Shared;
+
+impl Shared {
+    /// Subscribes `sink` to `subject` (optionally in queue group `queue`).
+    pub fn subscribe_internal(
+        &self,
+        subject: &str,
+        queue: Option<&str>,
+        sink: Arc<dyn InternalSink>,
+    ) -> Result<Arc<Subscription>, rill_core::sublist::SublistError> {
+        let sub = Arc::new(Subscription {
+            target: SubTarget::Internal(sink),
+            sid: Bytes::new(),
+            subject: Bytes::copy_from_slice(subject.as_bytes()),
+            queue: queue.map(|q| Bytes::copy_from_slice(q.as_bytes())),
+            max: Default::default(),
+            delivered: Default::default(),
+        });
+        self.add_subscription(&sub)?;
+        lock(&self.internal_subs).push(sub.clone());
+        Ok(sub)
+    }
+
+    /// Removes an internal subscription.
+    pub fn unsubscribe_internal(&self, sub: &Arc<Subscription>) {
+        self.remove_subscription(sub);
+        lock(&self.internal_subs).retain(|s| !Arc::ptr_eq(s, sub));
+    }
+}
+
+/// Publishes on behalf of the server. Keep one per task: it carries a route cache.
+#[derive(Debug)]
+pub struct InternalPublisher {
+    shared: Arc<Shared>,
+    cache: RouteCache,
+    flush: FlushList,
+}
+
+impl InternalPublisher {
+    /// A publisher for `shared`.
+    pub fn new(shared: Arc<Shared>) -> Self {
+        InternalPublisher {
+            shared,
+            cache: RouteCache::default(),
+            flush: FlushList::default(),
+        }
+    }
+
+    /// Routes one message; receivers are woken on [`InternalPublisher::flush`]. Returns the
+    /// number of deliveries.
+    pub fn publish(&mut self, msg: &Publish) -> usize {
+        let from = self.shared.system_client.clone();
+        route(
+            &self.shared,
+            &mut self.cache,
+            &from,
+            false,
+            msg,
+            &mut self.flush,
+        )
+    }
+
+    /// Wakes the writers of every receiver of the messages published since the last flush.
+    pub fn flush(&mut self) {
+        let _ = self.flush.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use futures::StreamExt;
+
+    use super::*;
+    use crate::options::ServerOptions;
+    use crate::server::Server;
+
+    #[derive(Debug, Default)]
+    struct Collect(Mutex<Vec<Publish>>);
+
+    impl InternalSink for Collect {
+        fn deliver(&self, msg: &Publish) -> bool {
+            self.0.lock().unwrap().push(msg.clone());
+            true
+        }
+    }
+
+    async fn server() -> (Server, async_nats::Client) {
+        let opts = ServerOptions {
+            host: "127.0.0.1".into(),
+            port: -1,
+            ..ServerOptions::default()
+        };
+        let server = Server::start(opts).await.unwrap();
+        let client = async_nats::connect(format!("nats://{}", server.client_addr))
+            .await
+            .unwrap();
+        (server, client)
+    }
+
+    #[tokio::test]
+    async fn internal_subscriber_receives_client_publishes() {
+        let (server, client) = server().await;
+        let sink = Arc::new(Collect::default());
+        let sub = server
+            .shared
+            .subscribe_internal("orders.>", None, sink.clone())
+            .unwrap();
+        client.publish("orders.new", "a".into()).await.unwrap();
+        client.publish("other", "b".into()).await.unwrap();
+        // A request round trip through the server orders our publishes before the check.
+        let mut inbox = client.subscribe("sync").await.unwrap();
+        client.publish("sync", "".into()).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), inbox.next())
+            .await
+            .unwrap();
+        let got = sink.0.lock().unwrap().clone();
+        assert_eq!(got.len(), 1);
+        assert_eq!(&got[0].subject[..], b"orders.new");
+        server.shared.unsubscribe_internal(&sub);
+        client.publish("orders.new", "c".into()).await.unwrap();
+        client.publish("sync", "".into()).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), inbox.next())
+            .await
+            .unwrap();
+        assert_eq!(sink.0.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn internal_publisher_reaches_client_subscribers() {
+        let (server, client) = server().await;
+        let mut sub = client.subscribe("events.*").await.unwrap();
+        client.flush().await.unwrap();
+        let mut publisher = InternalPublisher::new(server.shared.clone());
+        let msg = Publish {
+            subject: Bytes::from_static(b"events.x"),
+            reply: None,
+            headers: None,
+            payload: Bytes::from_static(b"hi"),
+        };
+        // The SUB may still be in flight: publish until it lands.
+        let got = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                publisher.publish(&msg);
+                publisher.flush();
+                if let Ok(Some(m)) =
+                    tokio::time::timeout(Duration::from_millis(50), sub.next()).await
+                {
+                    return m;
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(&got.payload[..], b"hi");
+    }
+}
