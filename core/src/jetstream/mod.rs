@@ -5,4 +5,5 @@
 //! [`store::MsgStore`] trait so the same logic runs over memory, files (native) and, later,
 //! a Raft log (clustered) or browser storage.
 
+pub mod meta;
 pub mod store;
