@@ -10,6 +10,9 @@ use alloc::vec::Vec;
 
 use super::store::StoreError;
 
+/// Key-value pairs returned by a scan, in key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Ordered key-value storage for JetStream metadata.
 pub trait MetaStore {
     /// Sets `key` to `value`.
@@ -21,7 +24,7 @@ pub trait MetaStore {
     /// Removes every key starting with `prefix`.
     fn delete_prefix(&mut self, prefix: &[u8]) -> Result<(), StoreError>;
     /// Every entry whose key starts with `prefix`, in key order.
-    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StoreError>;
     /// Makes every write so far durable.
     fn flush(&mut self) -> Result<(), StoreError>;
 }
@@ -59,7 +62,7 @@ impl MetaStore for MemMetaStore {
         Ok(())
     }
 
-    fn scan_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Entries, StoreError> {
         Ok(self
             .map
             .range(prefix.to_vec()..)
