@@ -18,8 +18,11 @@ use super::client::{lock, Client, CloseKind, FlushList, SubTarget, Subscription}
 use super::deliver::{route, RouteCache};
 use super::state::Shared;
 
-/// Initial read buffer; it grows for large payloads.
-const READ_BUF_BYTES: usize = 64 * 1024;
+/// Smallest read size: an idle connection holds little memory.
+const READ_BUF_MIN_BYTES: usize = 1024;
+/// Largest read size a busy connection grows to (payloads larger than this still fit: the
+/// decoder reserves what a declared payload needs).
+const READ_BUF_MAX_BYTES: usize = 64 * 1024;
 /// Longest a publisher waits for one stalled receiver per read batch.
 const STALL_WAIT_MAX: Duration = Duration::from_millis(5);
 /// Writer's swap buffer above this size is released after a flush.
@@ -87,7 +90,8 @@ async fn read_loop<R: AsyncRead>(
     rd: R,
 ) {
     tokio::pin!(rd);
-    let mut rbuf = BytesMut::with_capacity(READ_BUF_BYTES);
+    let mut rbuf = BytesMut::new();
+    let mut read_size = READ_BUF_MIN_BYTES;
     let mut closed = client.closed_watch();
     let mut cache = RouteCache::default();
     let mut flush = FlushList::default();
@@ -115,9 +119,14 @@ async fn read_loop<R: AsyncRead>(
             .poll_timeout()
             .map(|t| shared.origin + Duration::from_nanos(t.0))
             .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
-        if rbuf.capacity() - rbuf.len() < 4096 {
-            rbuf.reserve(READ_BUF_BYTES);
+        if rbuf.is_empty() && rbuf.capacity() > 4 * read_size {
+            // Back to a small buffer once a burst is over.
+            rbuf = BytesMut::new();
         }
+        if rbuf.capacity() - rbuf.len() < read_size / 2 {
+            rbuf.reserve(read_size);
+        }
+        let room = rbuf.capacity() - rbuf.len();
         tokio::select! {
             _ = closed.changed() => return,
             r = rd.read_buf(&mut rbuf) => match r {
@@ -125,6 +134,10 @@ async fn read_loop<R: AsyncRead>(
                     client.close(CloseKind::ClientClosed);
                     return;
                 }
+                // Grow while reads fill the buffer, shrink when they are small (nats-server
+                // adapts its read buffer the same way).
+                Ok(n) if n >= room => read_size = (read_size * 2).min(READ_BUF_MAX_BYTES),
+                Ok(n) if n < read_size / 4 => read_size = (read_size / 2).max(READ_BUF_MIN_BYTES),
                 Ok(_) => {}
             },
             _ = tokio::time::sleep_until(deadline) => {
@@ -312,7 +325,7 @@ fn unsubscribe(shared: &Shared, client: &Arc<Client>, sid: &Bytes, max: Option<u
 async fn write_loop<W: AsyncWrite>(shared: Arc<Shared>, client: Arc<Client>, wr: W) {
     tokio::pin!(wr);
     let deadline = shared.opts.write_deadline;
-    let mut spare = BytesMut::with_capacity(READ_BUF_BYTES);
+    let mut spare = BytesMut::new();
     loop {
         let closed = {
             let mut out = client.outbound();
@@ -341,7 +354,7 @@ async fn write_loop<W: AsyncWrite>(shared: Arc<Shared>, client: Arc<Client>, wr:
             client.outbound().inflight = 0;
             client.drained.notify_waiters();
             if spare.capacity() > WRITE_BUF_KEEP_BYTES {
-                spare = BytesMut::with_capacity(READ_BUF_BYTES);
+                spare = BytesMut::new();
             }
             continue;
         }
