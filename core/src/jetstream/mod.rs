@@ -5,5 +5,7 @@
 //! [`store::MsgStore`] trait so the same logic runs over memory, files (native) and, later,
 //! a Raft log (clustered) or browser storage.
 
+pub mod api;
 pub mod meta;
 pub mod store;
+pub mod stream;

@@ -35,7 +35,11 @@ impl StoredMsg {
     /// Bytes this message counts for in `max_bytes` and the `bytes` state
     /// (subject + headers + payload + a fixed per-record overhead, as nats-server counts).
     pub fn stored_size(&self) -> u64 {
-        stored_size(self.subject.len(), self.headers.as_ref().map_or(0, Bytes::len), self.payload.len())
+        stored_size(
+            self.subject.len(),
+            self.headers.as_ref().map_or(0, Bytes::len),
+            self.payload.len(),
+        )
     }
 }
 
@@ -75,8 +79,8 @@ pub struct PurgeRequest {
     pub filter: Option<Bytes>,
     /// Only messages with a sequence below this one.
     pub up_to_seq: Option<u64>,
-    /// Keep this many of the newest matching messages (per subject when filtered, as
-    /// nats-server does for `keep` with a filter).
+    /// Keep this many of the newest matching messages (counted across all subjects that
+    /// match the filter, as nats-server's `PurgeEx` does).
     pub keep: Option<u64>,
 }
 
@@ -120,7 +124,11 @@ pub trait MsgStore {
 
     /// The first message with sequence ≥ `start` whose subject matches `filter`
     /// (any subject when `None`).
-    fn next_matching(&self, start: u64, filter: Option<&[u8]>) -> Result<Option<StoredMsg>, StoreError>;
+    fn next_matching(
+        &self,
+        start: u64,
+        filter: Option<&[u8]>,
+    ) -> Result<Option<StoredMsg>, StoreError>;
 
     /// The newest message on the literal `subject`.
     fn last_for_subject(&self, subject: &[u8]) -> Result<Option<StoredMsg>, StoreError>;
@@ -138,7 +146,7 @@ pub trait MsgStore {
     fn purge(&mut self, req: &PurgeRequest) -> Result<u64, StoreError>;
 
     /// Makes the next appended sequence `seq` (for `first_seq`, or after a purge of
-    /// everything); only forwards, and only when empty.
+    /// everything); only forwards, and only when empty, else `StoreError::InvalidSequence`.
     fn skip_to(&mut self, seq: u64) -> Result<(), StoreError>;
 
     /// The store's current summary.
@@ -147,3 +155,9 @@ pub trait MsgStore {
     /// Per-subject message counts for subjects matching `filter`.
     fn subjects_state(&self, filter: &[u8]) -> Vec<(Bytes, u64)>;
 }
+
+pub mod conformance;
+mod mem;
+pub mod record;
+
+pub use mem::MemStore;
