@@ -6,6 +6,7 @@ pub mod bench;
 pub mod cli;
 pub mod conf;
 pub mod flags;
+pub mod jetstream;
 pub mod logging;
 pub mod options;
 pub mod server;

@@ -64,6 +64,12 @@ impl Server {
             max_payload: opts.max_payload as usize,
             auth_required: opts.auth.required(),
             connect_urls: opts.client_advertise.iter().cloned().collect(),
+            jetstream: opts.jetstream.enabled,
+            domain: opts.jetstream.domain.clone(),
+            api_lvl: opts
+                .jetstream
+                .enabled
+                .then_some(rill_core::jetstream::api::API_LEVEL),
             ..ServerInfo::default()
         };
         let http = match &opts.http {
@@ -76,6 +82,9 @@ impl Server {
         };
         let http_addr = http.as_ref().map(TcpListener::local_addr).transpose()?;
         let shared = Shared::new(opts, info);
+        if shared.opts.jetstream.enabled {
+            crate::jetstream::service::start(shared.clone(), jetstream_config(&shared))?;
+        }
         tokio::spawn(accept_loop(shared.clone(), listener));
         if let Some(l) = http {
             tokio::spawn(monitor::serve(shared.clone(), l));
@@ -85,6 +94,24 @@ impl Server {
             client_addr,
             http_addr,
         })
+    }
+}
+
+/// Where and how JetStream stores, from the options.
+fn jetstream_config(shared: &Shared) -> crate::jetstream::service::ServiceConfig {
+    let js = &shared.opts.jetstream;
+    let base = js
+        .store_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("rill"));
+    crate::jetstream::service::ServiceConfig {
+        dir: base.join("jetstream"),
+        sync_always: js.sync_interval.is_none(),
+        sync_interval: js
+            .sync_interval
+            .unwrap_or(std::time::Duration::from_secs(1)),
+        domain: js.domain.clone().unwrap_or_default(),
+        server_name: shared.info.server_name.clone(),
     }
 }
 

@@ -1,0 +1,9 @@
+//! JetStream on the native runtime: the service task, file storage, sled metadata.
+
+pub mod filestore;
+pub mod meta_sled;
+pub mod service;
+pub mod storage;
+mod streams_api;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,363 @@
+//! The JetStream service: one task that owns every stream, fed by internal subscriptions.
+//!
+//! Messages published to stream subjects and requests to `$JS.API.>` reach the service
+//! through [`InternalSink`]s that queue them (never blocking a client's reader). The task
+//! takes what is queued as one batch, applies it to the core state machines, makes the batch
+//! durable with one `sync` per touched store (group commit), and only then sends the
+//! acknowledgements and API replies.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use rill_core::jetstream::api::{response_json, PubAck, StreamConfig};
+use rill_core::jetstream::meta::MetaStore;
+use rill_core::jetstream::store::{MsgStore, UnixNanos};
+use rill_core::jetstream::stream::Stream;
+use rill_core::proto::Publish;
+use tokio::sync::mpsc;
+use tracing::{error, info, warn};
+
+use super::meta_sled::SledMeta;
+use super::storage::AnyStore;
+use crate::server::client::{InternalSink, Subscription};
+use crate::server::internal::InternalPublisher;
+use crate::server::state::Shared;
+
+/// Most inputs queued for the service; past it publishes are refused (no ack is sent and
+/// the publisher's request times out) rather than buffering without bound.
+pub const INPUT_QUEUE_MAX: usize = 65_536;
+/// Most inputs handled in one batch (one group commit).
+pub const BATCH_MAX: usize = 1024;
+
+/// What reaches the service.
+#[derive(Debug)]
+pub enum Input {
+    /// A request on `$JS.API.>`.
+    Api(Publish),
+    /// A publish captured by a stream's subjects.
+    Msg(Publish),
+}
+
+/// Queues one kind of input for the service.
+#[derive(Debug)]
+struct Sink {
+    tx: mpsc::Sender<Input>,
+    api: bool,
+    refused: AtomicU64,
+}
+
+impl InternalSink for Sink {
+    fn deliver(&self, msg: &Publish) -> bool {
+        let input = if self.api {
+            Input::Api(msg.clone())
+        } else {
+            Input::Msg(msg.clone())
+        };
+        let ok = self.tx.try_send(input).is_ok();
+        if !ok {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+        }
+        ok
+    }
+}
+
+/// Settings of the service, resolved from the options.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// `<store_dir>/jetstream`.
+    pub dir: PathBuf,
+    /// Fsync before acknowledging (our default). False: the OS has it, fsync on a timer.
+    pub sync_always: bool,
+    /// The timer when `sync_always` is false.
+    pub sync_interval: Duration,
+    /// JetStream domain.
+    pub domain: String,
+    /// Name shown as stream leader.
+    pub server_name: String,
+}
+
+/// One stream and its capture subscriptions.
+#[derive(Debug)]
+pub(super) struct StreamEntry {
+    pub(super) stream: Stream<AnyStore>,
+    pub(super) subs: Vec<Arc<Subscription>>,
+    pub(super) dirty: bool,
+}
+
+/// The service's state, owned by its task.
+#[derive(Debug)]
+pub struct Service {
+    pub(super) shared: Arc<Shared>,
+    pub(super) cfg: ServiceConfig,
+    pub(super) publisher: InternalPublisher,
+    pub(super) streams: BTreeMap<String, StreamEntry>,
+    pub(super) meta: SledMeta,
+    msg_sink: Arc<Sink>,
+    pub(super) api_total: u64,
+    pub(super) api_errors: u64,
+    /// Replies held until the batch is durable.
+    pub(super) pending_replies: Vec<Publish>,
+    /// Publish acknowledgements held until their stream is synced: (stream, ack message).
+    pending_acks: Vec<(String, Publish)>,
+}
+
+/// The wall clock as the core wants it.
+pub fn unix_now() -> UnixNanos {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// Starts the service: opens metadata and stores, subscribes, spawns the task.
+pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
+    std::fs::create_dir_all(cfg.dir.join("streams"))?;
+    let meta = SledMeta::open(&cfg.dir.join("meta"))?;
+    let (tx, rx) = mpsc::channel(INPUT_QUEUE_MAX);
+    let api_sink = Arc::new(Sink {
+        tx: tx.clone(),
+        api: true,
+        refused: AtomicU64::new(0),
+    });
+    let msg_sink = Arc::new(Sink {
+        tx,
+        api: false,
+        refused: AtomicU64::new(0),
+    });
+    shared.subscribe_internal("$JS.API.>", None, api_sink)?;
+    let mut service = Service {
+        publisher: InternalPublisher::new(shared.clone()),
+        shared,
+        cfg,
+        streams: BTreeMap::new(),
+        meta,
+        msg_sink,
+        api_total: 0,
+        api_errors: 0,
+        pending_replies: Vec::new(),
+        pending_acks: Vec::new(),
+    };
+    service.load_streams()?;
+    info!("Starting JetStream");
+    info!("  Store Directory: \"{}\"", service.cfg.dir.display());
+    info!(
+        "  Sync:            {}",
+        if service.cfg.sync_always {
+            "always (fsync before ack)".to_string()
+        } else {
+            format!("every {:?}", service.cfg.sync_interval)
+        }
+    );
+    info!("  Streams:         {}", service.streams.len());
+    tokio::spawn(service.run(rx));
+    Ok(())
+}
+
+impl Service {
+    /// Subscribes the stream's subjects for capture.
+    pub(super) fn capture(&self, config: &StreamConfig) -> anyhow::Result<Vec<Arc<Subscription>>> {
+        let mut subs = Vec::new();
+        for subject in &config.subjects {
+            let sink: Arc<dyn InternalSink> = self.msg_sink.clone();
+            subs.push(self.shared.subscribe_internal(subject, None, sink)?);
+        }
+        Ok(subs)
+    }
+
+    /// Stops capturing for a stream.
+    pub(super) fn release(&self, subs: &[Arc<Subscription>]) {
+        for s in subs {
+            self.shared.unsubscribe_internal(s);
+        }
+    }
+
+    async fn run(mut self, mut rx: mpsc::Receiver<Input>) {
+        let mut batch = Vec::with_capacity(BATCH_MAX);
+        let mut sync_tick = tokio::time::interval(self.cfg.sync_interval);
+        loop {
+            let wake = self.next_expiry().map(|t| {
+                let now = unix_now();
+                tokio::time::Instant::now()
+                    + Duration::from_nanos(t.saturating_sub(now).max(0) as u64)
+            });
+            let far = tokio::time::Instant::now() + Duration::from_secs(3600);
+            tokio::select! {
+                n = rx.recv_many(&mut batch, BATCH_MAX) => {
+                    if n == 0 {
+                        return;
+                    }
+                }
+                _ = tokio::time::sleep_until(wake.unwrap_or(far)) => {}
+                _ = sync_tick.tick(), if !self.cfg.sync_always => self.sync_all(),
+            }
+            let now = unix_now();
+            for input in batch.drain(..) {
+                match input {
+                    Input::Api(msg) => self.handle_api(now, &msg),
+                    Input::Msg(msg) => self.handle_msg(now, msg),
+                }
+            }
+            self.expire(now);
+            if self.cfg.sync_always {
+                self.sync_all();
+            }
+            for (_, ack) in std::mem::take(&mut self.pending_acks) {
+                self.publisher.publish(&ack);
+            }
+            for reply in std::mem::take(&mut self.pending_replies) {
+                self.publisher.publish(&reply);
+            }
+            self.publisher.flush();
+        }
+    }
+
+    /// Stores a captured publish; its ack waits for the batch's sync.
+    fn handle_msg(&mut self, now: UnixNanos, msg: Publish) {
+        let Some((name, entry)) = self
+            .streams
+            .iter_mut()
+            .find(|(_, e)| e.stream.captures(&msg.subject))
+        else {
+            return;
+        };
+        let result = entry.stream.process(
+            now,
+            msg.subject.clone(),
+            msg.headers.clone(),
+            msg.payload.clone(),
+        );
+        let ack = match result {
+            Ok(stored) => {
+                entry.dirty |= !stored.duplicate;
+                let mut ack = PubAck::stored(name, stored.seq);
+                ack.duplicate = stored.duplicate;
+                if !self.cfg.domain.is_empty() {
+                    ack.domain = self.cfg.domain.clone();
+                }
+                ack
+            }
+            Err(e) => PubAck::refused(name, e),
+        };
+        if let Some(reply) = msg.reply.filter(|_| !entry.stream.config().no_ack) {
+            let body = Bytes::from(serde_json::to_vec(&ack).unwrap_or_default());
+            self.pending_acks
+                .push((name.clone(), json_msg(reply, body)));
+        }
+    }
+
+    /// Syncs every store written since the last sync. A failed sync stops the stream from
+    /// acknowledging: its held replies become errors.
+    fn sync_all(&mut self) {
+        for (name, entry) in self.streams.iter_mut().filter(|(_, e)| e.dirty) {
+            entry.dirty = false;
+            if let Err(e) = entry.stream.store_mut().sync() {
+                error!(stream = %name, "store sync failed, publishes are not acknowledged: {e}");
+                let err = super::streams_api::store_error(e);
+                let refused = Bytes::from(
+                    serde_json::to_vec(&PubAck::refused(name, err)).unwrap_or_default(),
+                );
+                for (_, ack) in self.pending_acks.iter_mut().filter(|(s, _)| s == name) {
+                    ack.payload = refused.clone();
+                }
+            }
+        }
+    }
+
+    fn expire(&mut self, now: UnixNanos) {
+        for (name, entry) in self.streams.iter_mut() {
+            if entry.stream.next_expiry().is_some_and(|t| t <= now) {
+                match entry.stream.expire(now) {
+                    Ok(n) if n > 0 => entry.dirty = true,
+                    Ok(_) => {}
+                    Err(e) => warn!(stream = %name, "expiry failed: {e:?}"),
+                }
+            }
+        }
+    }
+
+    fn next_expiry(&self) -> Option<UnixNanos> {
+        self.streams
+            .values()
+            .filter_map(|e| e.stream.next_expiry())
+            .min()
+    }
+
+    /// Queues a JSON API response to `to`.
+    pub(super) fn reply<T: serde::Serialize>(&mut self, to: Option<&Bytes>, kind: &str, body: &T) {
+        if let Some(to) = to {
+            self.pending_replies
+                .push(json_msg(to.clone(), Bytes::from(response_json(kind, body))));
+        }
+    }
+
+    /// Queues an arbitrary reply message.
+    pub(super) fn pending_replies_msg(&mut self, msg: Publish) {
+        self.pending_replies.push(msg);
+    }
+
+    /// Stores a stream's config and creation time in the metadata store.
+    pub(super) fn save_stream_meta(
+        &mut self,
+        config: &StreamConfig,
+        created: UnixNanos,
+    ) -> anyhow::Result<()> {
+        let record = serde_json::json!({ "config": config, "created": created });
+        self.meta.put(
+            stream_key(&config.name).as_bytes(),
+            &serde_json::to_vec(&record)?,
+        )?;
+        self.meta.flush()?;
+        Ok(())
+    }
+
+    fn load_streams(&mut self) -> anyhow::Result<()> {
+        for (key, value) in self.meta.scan_prefix(b"s/$G/")? {
+            let record: serde_json::Value = serde_json::from_slice(&value)?;
+            let config: StreamConfig = serde_json::from_value(record["config"].clone())?;
+            let created = record["created"].as_i64().unwrap_or(0);
+            match self.open_stream(config, created) {
+                Ok(entry) => {
+                    let name = entry.stream.config().name.clone();
+                    self.streams.insert(name, entry);
+                }
+                Err(e) => error!(key = %String::from_utf8_lossy(&key), "cannot open stream: {e:#}"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens (or creates) a stream's store and subscribes its subjects.
+    pub(super) fn open_stream(
+        &mut self,
+        config: StreamConfig,
+        created: UnixNanos,
+    ) -> anyhow::Result<StreamEntry> {
+        let store = super::streams_api::open_store(&self.cfg.dir, &config)?;
+        let stream = Stream::new(config, created, store)
+            .map_err(|e| anyhow::anyhow!("{}", e.description))?;
+        let subs = self.capture(stream.config())?;
+        Ok(StreamEntry {
+            stream,
+            subs,
+            dirty: false,
+        })
+    }
+}
+
+/// A reply message with a JSON body.
+pub(super) fn json_msg(to: Bytes, body: Bytes) -> Publish {
+    Publish {
+        subject: to,
+        reply: None,
+        headers: None,
+        payload: body,
+    }
+}
+
+/// The metadata key of a stream in the global account.
+pub(super) fn stream_key(name: &str) -> String {
+    format!("s/$G/{name}")
+}
