@@ -166,3 +166,33 @@ async fn account_info_counts_streams_and_storage() {
     assert_eq!(info.streams, 2);
     assert!(info.storage > 0 && info.memory > 0);
 }
+
+#[tokio::test]
+async fn key_value_put_get_update_delete_through_the_client_kv_api() {
+    let js = js("kv").await;
+    let kv = js
+        .ctx
+        .create_key_value(async_nats::jetstream::kv::Config {
+            bucket: "CFG".into(),
+            history: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let r1 = kv.put("color", "red".into()).await.unwrap();
+    assert_eq!(kv.get("color").await.unwrap().as_deref(), Some(&b"red"[..]));
+    let r2 = kv.update("color", "blue".into(), r1).await.unwrap();
+    assert!(r2 > r1);
+    // An update with a stale revision is refused (Nats-Expected-Last-Subject-Sequence).
+    assert!(kv.update("color", "green".into(), r1).await.is_err());
+    let entry = kv.entry("color").await.unwrap().unwrap();
+    assert_eq!((entry.revision, &entry.value[..]), (r2, &b"blue"[..]));
+    // create fails when the key exists.
+    assert!(kv.create("color", "x".into()).await.is_err());
+    kv.delete("color").await.unwrap();
+    assert_eq!(kv.get("color").await.unwrap(), None);
+    kv.put("size", "L".into()).await.unwrap();
+    kv.purge("size").await.unwrap();
+    assert_eq!(kv.get("size").await.unwrap(), None);
+    assert_eq!(kv.status().await.unwrap().history(), 5);
+}
