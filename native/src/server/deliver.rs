@@ -120,7 +120,21 @@ pub fn route(
     msg: &Publish,
     flush: &mut FlushList,
 ) -> usize {
-    let result = cache.lookup(shared, &msg.subject);
+    route_to(shared, cache, from, no_responders, &msg.subject, msg, flush)
+}
+
+/// Routes `msg` to the subscribers of `to` while frames show `msg.subject` (how JetStream
+/// delivers a stored message to a consumer's inbox under its original subject).
+pub fn route_to(
+    shared: &Shared,
+    cache: &mut RouteCache,
+    from: &Arc<Client>,
+    no_responders: bool,
+    to: &Bytes,
+    msg: &Publish,
+    flush: &mut FlushList,
+) -> usize {
+    let result = cache.lookup(shared, to);
     let echo = from.echo.load(Ordering::Relaxed);
     let mut delivered = 0;
     for SubRef(sub) in &result.psubs {

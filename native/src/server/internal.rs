@@ -12,7 +12,7 @@ use bytes::Bytes;
 use rill_core::proto::Publish;
 
 use super::client::{lock, FlushList, InternalSink, SubTarget, Subscription};
-use super::deliver::{route, RouteCache};
+use super::deliver::{route, route_to, RouteCache};
 use super::state::Shared;
 
 impl Shared {
@@ -73,6 +73,25 @@ impl InternalPublisher {
             msg,
             &mut self.flush,
         )
+    }
+
+    /// Routes `msg` to the subscribers of `to`, showing `msg.subject` in the frames.
+    pub fn deliver_to(&mut self, to: &Bytes, msg: &Publish) -> usize {
+        let from = self.shared.system_client.clone();
+        route_to(
+            &self.shared,
+            &mut self.cache,
+            &from,
+            false,
+            to,
+            msg,
+            &mut self.flush,
+        )
+    }
+
+    /// Whether anything subscribes to `subject` (push consumers deliver only then).
+    pub fn has_interest(&mut self, subject: &Bytes) -> bool {
+        !lock(&self.shared.sublist).matches(subject).is_empty()
     }
 
     /// Wakes the writers of every receiver of the messages published since the last flush.
@@ -170,5 +189,40 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(&got.payload[..], b"hi");
+    }
+
+    #[tokio::test]
+    async fn deliver_to_routes_by_inbox_but_shows_the_original_subject() {
+        let (server, client) = server().await;
+        let mut sub = client.subscribe("inbox.1").await.unwrap();
+        client.flush().await.unwrap();
+        let mut publisher = InternalPublisher::new(server.shared.clone());
+        let msg = Publish {
+            subject: Bytes::from_static(b"orders.x"),
+            reply: Some(Bytes::from_static(b"$JS.ACK.S.C.1.1.1.0.0")),
+            headers: None,
+            payload: Bytes::from_static(b"hi"),
+        };
+        let to = Bytes::from_static(b"inbox.1");
+        let got = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                // The SUB may still be in flight: deliver until it has interest and lands.
+                if !publisher.has_interest(&to) {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    continue;
+                }
+                publisher.deliver_to(&to, &msg);
+                publisher.flush();
+                if let Ok(Some(m)) =
+                    tokio::time::timeout(Duration::from_millis(50), sub.next()).await
+                {
+                    return m;
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(got.subject.as_str(), "orders.x");
+        assert_eq!(got.reply.as_deref(), Some("$JS.ACK.S.C.1.1.1.0.0"));
     }
 }
