@@ -69,7 +69,11 @@ mod tests {
 
     #[test]
     fn sled_meta_conforms_and_persists() {
-        let dir = std::env::temp_dir().join(format!("rill-sled-meta-{}", std::process::id()));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("rill-sled-meta-{}-{nanos}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         {
             let mut m = SledMeta::open(&dir).unwrap();

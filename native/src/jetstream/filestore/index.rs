@@ -1,8 +1,10 @@
 //! The in-memory index of a [`FileStore`](super::FileStore): where each held message lives on
 //! disk, and every subject's sequences.
 //!
-//! About 24 bytes per held message in the `BTreeMap` (plus its node overhead) and 8 in the
-//! subject's deque; payloads are never held here. The query algorithms mirror
+//! A 24-byte [`Slot`] per held message in a `BTreeMap`, plus its sequence in the subject's
+//! deque: about 80 bytes per held message measured (1M messages, +78 MB RSS); subjects are
+//! held once each, payloads never. A denser layout (per-segment slot arrays) is the next
+//! step if streams of tens of millions of messages need it. The query algorithms mirror
 //! `rill_core::jetstream::store::MemStore` one for one (same filter rules, same purge
 //! selection, same costs), because the conformance suite compares the two.
 

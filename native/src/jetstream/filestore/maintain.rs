@@ -14,6 +14,14 @@ use rill_core::jetstream::store::StoreError;
 use super::segment::{self, Segment, HEADER_BYTES, MAGIC, TMP_EXT};
 use super::FileStore;
 
+/// A segment's content after compaction.
+struct Rewrite {
+    bytes: Vec<u8>,
+    seg: Segment,
+    /// New offsets of the held messages.
+    moved: Vec<(u64, u32)>,
+}
+
 impl FileStore {
     /// Deletes garbage segments and compacts at most one segment (bounded work per sync).
     pub(super) fn maintain(&mut self) -> Result<(), StoreError> {
@@ -86,63 +94,13 @@ impl FileStore {
             Ok(data) => data,
             Err(e) => return self.skip_compaction(id, format!("reading: {e}")),
         };
-        let mut out = Vec::with_capacity(data.len() / 2);
-        out.extend_from_slice(MAGIC);
-        let mut new = Segment {
-            needed_tombs: old.needed_tombs,
-            needed_floors: old.needed_floors,
-            ..Segment::default()
+        let rewrite = match self.rewrite(id, &old, &data) {
+            Ok(rewrite) => rewrite,
+            Err(why) => return self.skip_compaction(id, why),
         };
-        let mut moved = Vec::with_capacity(old.live as usize);
-        let mut at = HEADER_BYTES as usize;
-        while at < data.len() {
-            let Ok(Some((rec, n))) = decode(&data[at..]) else {
-                return self.skip_compaction(id, format!("undecodable record at {at}"));
-            };
-            let keep = match rec {
-                RecordRef::Msg(m) => {
-                    let here = self
-                        .index
-                        .get(m.seq)
-                        .is_some_and(|s| s.seg == id && s.offset as usize == at);
-                    if here {
-                        moved.push((m.seq, out.len() as u32));
-                        new.add_msg(m.seq);
-                    }
-                    here
-                }
-                RecordRef::Delete { seq } => {
-                    let needed = self
-                        .ghosts
-                        .get(&seq)
-                        .is_some_and(|g| g.killer == id && !g.by_floor);
-                    new.tombs += u64::from(needed);
-                    needed
-                }
-                RecordRef::Floor(_) => {
-                    new.floors += u64::from(old.needed_floors > 0);
-                    old.needed_floors > 0
-                }
-            };
-            if keep {
-                out.extend_from_slice(&data[at..at + n]);
-            }
-            at += n;
-        }
-        if moved.len() as u64 != old.live || new.tombs != old.needed_tombs {
-            let why = format!(
-                "found {} of {} held messages, {} of {} needed tombstones",
-                moved.len(),
-                old.live,
-                new.tombs,
-                old.needed_tombs
-            );
-            tracing::error!(dir = %self.dir.display(), segment = id, "filestore: compaction aborted: {why}");
-            return self.skip_compaction(id, why);
-        }
         let tmp = self.dir.join(format!("{id:010}.{TMP_EXT}"));
         let written = fs::File::create(&tmp).and_then(|mut f| {
-            f.write_all(&out)?;
+            f.write_all(&rewrite.bytes)?;
             f.sync_all()
         });
         if let Err(e) = written.and_then(|()| fs::rename(&tmp, &path)) {
@@ -152,25 +110,84 @@ impl FileStore {
         if let Err(e) = segment::sync_dir(&self.dir) {
             return Err(self.fail(format!("fsync of the store directory: {e}")));
         }
-        for (seq, offset) in moved {
+        // Durable: now the index may point into the new file and ghosts may go.
+        for (seq, offset) in rewrite.moved {
             if let Some(slot) = self.index.get_mut(seq) {
                 slot.offset = offset;
             }
         }
         self.release_ghosts(id, old.seq_lo, old.seq_hi);
-        new.len = out.len() as u64;
-        // Ghost releases above may have lowered the counts carried over.
-        if let Some(seg) = self.segs.get(&id) {
-            new.needed_tombs = seg.needed_tombs;
-            new.needed_floors = seg.needed_floors;
-        }
-        self.stats.segments_compacted += 1;
-        self.stats.bytes_reclaimed += old.len.saturating_sub(new.len);
-        self.segs.insert(id, new);
+        let new_len = rewrite.seg.len;
+        self.segs.insert(id, rewrite.seg);
         self.cache.forget(id);
         self.readers.forget(id);
-        tracing::debug!(dir = %self.dir.display(), segment = id, from = data.len(), to = out.len(), "filestore: compacted segment");
+        self.stats.segments_compacted += 1;
+        self.stats.bytes_reclaimed += old.len.saturating_sub(new_len);
+        tracing::debug!(dir = %self.dir.display(), segment = id, from = old.len, to = new_len, "filestore: compacted segment");
         Ok(())
+    }
+
+    /// The bytes and accounting of segment `id` (whose file holds `data`) without its removed
+    /// messages and unneeded removal records; `Err` says why it cannot be rewritten.
+    fn rewrite(&self, id: u32, old: &Segment, data: &[u8]) -> Result<Rewrite, String> {
+        let mut out = Vec::with_capacity(data.len() / 2);
+        out.extend_from_slice(MAGIC);
+        let mut seg = Segment {
+            needed_tombs: old.needed_tombs,
+            needed_floors: old.needed_floors,
+            ..Segment::default()
+        };
+        let mut moved = Vec::with_capacity(old.live as usize);
+        let mut at = HEADER_BYTES as usize;
+        while at < data.len() {
+            let Ok(Some((rec, n))) = decode(&data[at..]) else {
+                return Err(format!("undecodable record at {at}"));
+            };
+            let keep = match rec {
+                RecordRef::Msg(m) => {
+                    let slot = self.index.get(m.seq);
+                    let here = slot.is_some_and(|s| s.seg == id && s.offset as usize == at);
+                    if here {
+                        moved.push((m.seq, out.len() as u32));
+                        seg.add_msg(m.seq);
+                    }
+                    here
+                }
+                RecordRef::Delete { seq } => {
+                    let ghost = self.ghosts.get(&seq);
+                    let needed = ghost.is_some_and(|g| g.killer == id && !g.by_floor);
+                    seg.tombs += u64::from(needed);
+                    needed
+                }
+                RecordRef::Floor(_) => {
+                    // Floors are few; keep them all while any is needed.
+                    seg.floors += u64::from(old.needed_floors > 0);
+                    old.needed_floors > 0
+                }
+            };
+            if keep {
+                out.extend_from_slice(&data[at..at + n]);
+            }
+            at += n;
+        }
+        if moved.len() as u64 != old.live || seg.tombs != old.needed_tombs {
+            // The accounting disagrees with the file: a bug. Leave the segment alone.
+            let why = format!(
+                "found {} of {} held messages, {} of {} needed tombstones",
+                moved.len(),
+                old.live,
+                seg.tombs,
+                old.needed_tombs
+            );
+            tracing::error!(dir = %self.dir.display(), segment = id, "filestore: compaction aborted: {why}");
+            return Err(why);
+        }
+        seg.len = out.len() as u64;
+        Ok(Rewrite {
+            bytes: out,
+            seg,
+            moved,
+        })
     }
 
     /// Leaves segment `id` as it is (until its accounting changes again); not fatal: the

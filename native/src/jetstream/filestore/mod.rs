@@ -14,7 +14,8 @@
 //! Changes are encoded into one in-memory buffer; [`MsgStore::sync`] writes it with one
 //! `write` and makes it durable with one `fdatasync` (plus the directory's `fsync` when a
 //! segment was created): group commit. A stream acknowledges what it appended only after
-//! `sync` returns `Ok`. A segment that fills up mid-batch is written (not fsynced) and
+//! `sync` returns `Ok`; removals and purges are durable at the same point. A segment that
+//! fills up mid-batch is written (not fsynced) and
 //! fsynced by the next `sync`. Any failed write or fsync returns [`StoreError::Fatal`] and
 //! the store refuses all further changes (after a failed fsync, the page cache can no longer
 //! be trusted to reach the disk). Without `sync`, nothing is promised; dropping the store
@@ -25,12 +26,14 @@
 //! `sync`, segments other than the newest are deleted once nothing in them is needed (no held
 //! message and no tombstone still hiding a removed message in an older segment), and at most
 //! one is compacted per `sync` when a rewrite would drop at least half of it: written to
-//! `<id>.tmp`, fsynced, renamed over the segment, directory fsynced.
+//! `<id>.tmp`, fsynced, renamed over the segment, directory fsynced. A tombstone is dropped
+//! only after the message record it hides is durably gone. This work happens inside `sync`
+//! (the trait has no other hook), bounded so: one rewrite of at most a segment per call.
 //!
 //! # Opening and recovery
 //! Opening reads every segment once, checking every CRC, and rebuilds the index: the cost is
-//! one sequential read of the directory plus about 0.1–0.3 µs per record (see the tests'
-//! printed timings). A record that ends past the end of its file (a torn write) is cut off
+//! one sequential read of every segment plus about 0.1–0.3 µs per record (1M messages of
+//! 128 B, 176 MB: 130–310 ms on the 2-core dev machine; the tests print it). A record that ends past the end of its file (a torn write) is cut off
 //! with a `warn!`. A record that fails to decode (bad CRC, impossible lengths) ends that
 //! segment: the rest is cut off and saved to `<id>.blk.<offset>.corrupt` (unless it is only
 //! zeros), with a `warn!` naming what was lost; later segments are still read. A file without
@@ -38,8 +41,9 @@
 //! contents; only I/O errors (unreadable directory, failed truncate) fail it.
 //!
 //! # Memory
-//! The index (about 50 bytes per held message, see [`index`]), the unsynced buffer, and a
-//! cache of the last `cache_bytes_max` bytes written; older messages are read with `pread`.
+//! The index (about 80 bytes per held message, see `index.rs`), the unsynced buffer, and a
+//! cache of the last `cache_bytes_max` bytes written; older messages are read with `pread`
+//! (through up to 16 open read handles).
 
 mod apply;
 mod index;
@@ -203,7 +207,8 @@ impl FileStore {
         self.segs.len()
     }
 
-    /// Drops the store without writing what was not synced, as a crash would.
+    /// Drops the store without writing its buffered (unsynced) records, as a crash before
+    /// the next write would: for tests and simulations.
     pub fn abandon(mut self) {
         self.pending.clear();
         self.failed = Some("abandoned".into());

@@ -341,6 +341,21 @@ fn corruption_in_a_middle_segment_keeps_later_segments() {
 }
 
 #[test]
+fn a_record_damaged_after_opening_reads_as_corrupt() {
+    let dir = TempDir::new("bitrot");
+    let mut store = open(dir.path(), tiny());
+    append_n(&mut store, 3, 20);
+    store.sync().unwrap();
+    let seg = segment_files(dir.path()).remove(0);
+    let mut data = fs::read(&seg).unwrap();
+    let (start, end, _) = frames(&data)[2]; // message 2
+    data[(start + end) / 2] ^= 1;
+    fs::write(&seg, &data).unwrap();
+    assert!(matches!(store.get(2), Err(StoreError::Corrupt(_))));
+    assert_eq!(store.get(1).unwrap().unwrap().seq, 1);
+}
+
+#[test]
 fn segments_roll_and_fully_removed_segments_are_deleted() {
     let dir = TempDir::new("roll");
     let mut store = open(dir.path(), tiny());
@@ -671,6 +686,16 @@ fn filestore_append_throughput() {
     let mut store = open(dir1.path(), FileStoreConfig::default());
     let every_rate = throughput(&mut store, 20_000, 1);
     println!("filestore: 20k x 128 B, sync every append: {every_rate:.0} records/s");
+    let dir2 = TempDir::new("bench2");
+    let mut store = open(dir2.path(), FileStoreConfig::default());
+    let cpu_rate = throughput(&mut store, N, N);
+    println!("filestore: 1M x 128 B, one sync at the end: {cpu_rate:.0} records/s");
     let mem_rate = throughput(&mut MemStore::new(), N, 1000);
     println!("memstore:  1M x 128 B: {mem_rate:.0} records/s");
+}
+
+#[test]
+fn a_file_store_can_be_owned_by_any_task() {
+    fn owned_anywhere<T: Send + Sync + 'static>() {}
+    owned_anywhere::<FileStore>();
 }
