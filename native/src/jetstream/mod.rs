@@ -1,5 +1,7 @@
 //! JetStream on the native runtime: the service task, file storage, sled metadata.
 
+mod consumers_api;
+mod effects;
 pub mod filestore;
 pub mod meta_sled;
 pub mod service;
@@ -7,3 +9,5 @@ pub mod storage;
 mod streams_api;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_consumers;

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use rill_core::jetstream::api::{response_json, PubAck, StreamConfig};
+use rill_core::jetstream::consumer::Consumer;
 use rill_core::jetstream::meta::MetaStore;
 use rill_core::jetstream::store::{MsgStore, UnixNanos};
 use rill_core::jetstream::stream::Stream;
@@ -32,6 +33,8 @@ use crate::server::state::Shared;
 pub const INPUT_QUEUE_MAX: usize = 65_536;
 /// Most inputs handled in one batch (one group commit).
 pub const BATCH_MAX: usize = 1024;
+/// How often push consumers re-check whether their deliver subject has subscribers.
+const INTEREST_CHECK_INTERVAL: Duration = Duration::from_millis(250);
 
 /// What reaches the service.
 #[derive(Debug)]
@@ -40,22 +43,37 @@ pub enum Input {
     Api(Publish),
     /// A publish captured by a stream's subjects.
     Msg(Publish),
+    /// An ack on `$JS.ACK.>`.
+    Ack(Publish),
+    /// A flow control reply on `$JS.FC.>`.
+    FlowControl(Publish),
+}
+
+/// Which kind of input a sink queues.
+#[derive(Debug, Clone, Copy)]
+enum SinkKind {
+    Api,
+    Msg,
+    Ack,
+    FlowControl,
 }
 
 /// Queues one kind of input for the service.
 #[derive(Debug)]
 struct Sink {
     tx: mpsc::Sender<Input>,
-    api: bool,
+    kind: SinkKind,
     refused: AtomicU64,
 }
 
 impl InternalSink for Sink {
     fn deliver(&self, msg: &Publish) -> bool {
-        let input = if self.api {
-            Input::Api(msg.clone())
-        } else {
-            Input::Msg(msg.clone())
+        let m = msg.clone();
+        let input = match self.kind {
+            SinkKind::Api => Input::Api(m),
+            SinkKind::Msg => Input::Msg(m),
+            SinkKind::Ack => Input::Ack(m),
+            SinkKind::FlowControl => Input::FlowControl(m),
         };
         let ok = self.tx.try_send(input).is_ok();
         if !ok {
@@ -80,12 +98,22 @@ pub struct ServiceConfig {
     pub server_name: String,
 }
 
-/// One stream and its capture subscriptions.
+/// One consumer and whether its state needs persisting.
+#[derive(Debug)]
+pub(super) struct ConsumerEntry {
+    pub(super) consumer: Consumer,
+    pub(super) dirty: bool,
+}
+
+/// One stream, its consumers and its capture subscriptions.
 #[derive(Debug)]
 pub(super) struct StreamEntry {
     pub(super) stream: Stream<AnyStore>,
+    pub(super) consumers: BTreeMap<String, ConsumerEntry>,
     pub(super) subs: Vec<Arc<Subscription>>,
     pub(super) dirty: bool,
+    /// Stored new messages in this batch (consumers get to deliver them after the sync).
+    pub(super) appended: bool,
 }
 
 /// The service's state, owned by its task.
@@ -117,17 +145,17 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
     std::fs::create_dir_all(cfg.dir.join("streams"))?;
     let meta = SledMeta::open(&cfg.dir.join("meta"))?;
     let (tx, rx) = mpsc::channel(INPUT_QUEUE_MAX);
-    let api_sink = Arc::new(Sink {
-        tx: tx.clone(),
-        api: true,
-        refused: AtomicU64::new(0),
-    });
-    let msg_sink = Arc::new(Sink {
-        tx,
-        api: false,
-        refused: AtomicU64::new(0),
-    });
-    shared.subscribe_internal("$JS.API.>", None, api_sink)?;
+    let sink = |kind| {
+        Arc::new(Sink {
+            tx: tx.clone(),
+            kind,
+            refused: AtomicU64::new(0),
+        })
+    };
+    shared.subscribe_internal("$JS.API.>", None, sink(SinkKind::Api))?;
+    shared.subscribe_internal("$JS.ACK.>", None, sink(SinkKind::Ack))?;
+    shared.subscribe_internal("$JS.FC.>", None, sink(SinkKind::FlowControl))?;
+    let msg_sink = sink(SinkKind::Msg);
     let mut service = Service {
         publisher: InternalPublisher::new(shared.clone()),
         shared,
@@ -141,6 +169,7 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
         pending_acks: Vec::new(),
     };
     service.load_streams()?;
+    service.load_consumers(unix_now())?;
     info!("Starting JetStream");
     info!("  Store Directory: \"{}\"", service.cfg.dir.display());
     info!(
@@ -177,8 +206,13 @@ impl Service {
     async fn run(mut self, mut rx: mpsc::Receiver<Input>) {
         let mut batch = Vec::with_capacity(BATCH_MAX);
         let mut sync_tick = tokio::time::interval(self.cfg.sync_interval);
+        let mut interest_tick = tokio::time::interval(INTEREST_CHECK_INTERVAL);
         loop {
-            let wake = self.next_expiry().map(|t| {
+            let next = [self.next_expiry(), self.next_consumer_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
+            let wake = next.map(|t| {
                 let now = unix_now();
                 tokio::time::Instant::now()
                     + Duration::from_nanos(t.saturating_sub(now).max(0) as u64)
@@ -192,12 +226,15 @@ impl Service {
                 }
                 _ = tokio::time::sleep_until(wake.unwrap_or(far)) => {}
                 _ = sync_tick.tick(), if !self.cfg.sync_always => self.sync_all(),
+                _ = interest_tick.tick() => self.refresh_push_interest(unix_now()),
             }
             let now = unix_now();
             for input in batch.drain(..) {
                 match input {
                     Input::Api(msg) => self.handle_api(now, &msg),
                     Input::Msg(msg) => self.handle_msg(now, msg),
+                    Input::Ack(msg) => self.handle_ack(now, &msg),
+                    Input::FlowControl(msg) => self.handle_flow_control(now, &msg),
                 }
             }
             self.expire(now);
@@ -210,6 +247,15 @@ impl Service {
             for reply in std::mem::take(&mut self.pending_replies) {
                 self.publisher.publish(&reply);
             }
+            // Deliveries only after the sync: a consumer never sees a message that could be lost.
+            let appended: Vec<String> = self
+                .streams
+                .iter_mut()
+                .filter_map(|(n, e)| std::mem::take(&mut e.appended).then(|| n.clone()))
+                .collect();
+            self.wake_consumers(now, &appended);
+            self.consumer_timers(now);
+            self.persist_dirty_consumers();
             self.publisher.flush();
         }
     }
@@ -232,6 +278,7 @@ impl Service {
         let ack = match result {
             Ok(stored) => {
                 entry.dirty |= !stored.duplicate;
+                entry.appended |= !stored.duplicate;
                 let mut ack = PubAck::stored(name, stored.seq);
                 ack.duplicate = stored.duplicate;
                 if !self.cfg.domain.is_empty() {
@@ -341,8 +388,10 @@ impl Service {
         let subs = self.capture(stream.config())?;
         Ok(StreamEntry {
             stream,
+            consumers: BTreeMap::new(),
             subs,
             dirty: false,
+            appended: false,
         })
     }
 }

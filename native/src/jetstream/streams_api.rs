@@ -60,7 +60,11 @@ impl Service {
             }
         };
         let kind = req.response_kind().unwrap_or("api");
-        if let Err(e) = self.dispatch(now, &req, kind, msg) {
+        let result = match self.dispatch_consumer(now, &req, kind, msg) {
+            Some(r) => r,
+            None => self.dispatch(now, &req, kind, msg),
+        };
+        if let Err(e) = result {
             self.api_errors += 1;
             if let Some(to) = &msg.reply {
                 self.pending_replies_msg(json_msg(to.clone(), Bytes::from(error_json(kind, &e))));
@@ -214,7 +218,7 @@ impl Service {
             .streams
             .get(name)
             .ok_or_else(ApiError::stream_not_found)?;
-        let state = StreamState::from_store(&e.stream.state(), 0);
+        let state = StreamState::from_store(&e.stream.state(), e.consumers.len() as u64);
         Ok(StreamInfo {
             config: e.stream.config().clone(),
             created: Timestamp(e.stream.created()),

@@ -8,10 +8,10 @@ use async_nats::jetstream::{self, stream};
 use crate::options::{JetStreamOptions, ServerOptions};
 use crate::server::Server;
 
-struct Js {
-    _server: Server,
-    dir: std::path::PathBuf,
-    ctx: jetstream::Context,
+pub(super) struct Js {
+    pub(super) _server: Server,
+    pub(super) dir: std::path::PathBuf,
+    pub(super) ctx: jetstream::Context,
 }
 
 impl Drop for Js {
@@ -20,7 +20,7 @@ impl Drop for Js {
     }
 }
 
-async fn js(tag: &str) -> Js {
+pub(super) async fn js(tag: &str) -> Js {
     let dir = std::env::temp_dir().join(format!("rill-js-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let opts = ServerOptions {

@@ -1,0 +1,386 @@
+//! Consumers in the service: the consumer API, pull requests, acks, flow control replies.
+
+use bytes::Bytes;
+use rill_core::jetstream::api::{
+    decode_optional_request, decode_request, is_empty_request, ApiError, ApiRequest,
+    ConsumerAction, ConsumerConfig, ConsumerInfo, ConsumerListResponse, ConsumerNamesResponse,
+    CreateConsumerRequest, CreateSubject, ErrorId, PagedRequest, SuccessResponse,
+};
+use rill_core::jetstream::consumer::{parse_ack_subject, Consumer, ConsumerState};
+use rill_core::jetstream::meta::MetaStore;
+use rill_core::jetstream::store::UnixNanos;
+use rill_core::proto::Publish;
+use tracing::{error, info};
+
+use super::service::{ConsumerEntry, Service};
+use super::streams_api::store_error;
+
+/// Page size of `CONSUMER.NAMES`.
+const NAMES_PAGE: usize = 1024;
+/// Page size of `CONSUMER.LIST`.
+const LIST_PAGE: usize = 256;
+
+/// Metadata key of a consumer's config.
+pub(super) fn config_key(stream: &str, name: &str) -> String {
+    format!("cc/$G/{stream}/{name}")
+}
+
+/// Metadata key of a consumer's state.
+pub(super) fn state_key(stream: &str, name: &str) -> String {
+    format!("cs/$G/{stream}/{name}")
+}
+
+/// A fresh name for an ephemeral consumer (8 characters, like nats-server's).
+fn ephemeral_name() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let bytes: [u8; 8] = crate::server::ids::random_bytes();
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+impl Service {
+    /// The consumer part of the API. Returns `None` when `req` is not a consumer request.
+    pub(super) fn dispatch_consumer(
+        &mut self,
+        now: UnixNanos,
+        req: &ApiRequest,
+        kind: &str,
+        msg: &Publish,
+    ) -> Option<Result<(), ApiError>> {
+        let to = msg.reply.as_ref();
+        let body = &msg.payload[..];
+        let result = match req {
+            ApiRequest::ConsumerCreate {
+                stream,
+                consumer,
+                filter,
+            } => {
+                let how = match consumer {
+                    Some(c) => CreateSubject::Named {
+                        consumer: c,
+                        filter: filter.as_deref(),
+                    },
+                    None => CreateSubject::LegacyEphemeral,
+                };
+                self.consumer_create(now, stream, how, body)
+                    .map(|info| self.reply(to, kind, &info))
+            }
+            ApiRequest::ConsumerDurableCreate { stream, durable } => {
+                let how = CreateSubject::LegacyDurable { durable };
+                self.consumer_create(now, stream, how, body)
+                    .map(|info| self.reply(to, kind, &info))
+            }
+            ApiRequest::ConsumerInfo { stream, consumer } => {
+                if !is_empty_request(body) {
+                    return Some(Err(ApiError::not_empty_request()));
+                }
+                self.consumer_info(now, stream, consumer)
+                    .map(|info| self.reply(to, kind, &info))
+            }
+            ApiRequest::ConsumerNames(stream) | ApiRequest::ConsumerList(stream) => {
+                let list = matches!(req, ApiRequest::ConsumerList(_));
+                self.consumer_names(now, stream, list, body, to, kind)
+            }
+            ApiRequest::ConsumerDelete { stream, consumer } => self
+                .consumer_delete(stream, consumer)
+                .map(|()| self.reply(to, kind, &SuccessResponse { success: true })),
+            ApiRequest::ConsumerNext { stream, consumer } => {
+                if let Some(reply) = to.cloned() {
+                    self.consumer_next(now, stream, consumer, reply, body);
+                }
+                Ok(())
+            }
+            _ => return None,
+        };
+        Some(result)
+    }
+
+    fn consumer_create(
+        &mut self,
+        now: UnixNanos,
+        stream: &str,
+        how: CreateSubject<'_>,
+        body: &[u8],
+    ) -> Result<ConsumerInfo, ApiError> {
+        let mut req: CreateConsumerRequest = decode_request(body)?;
+        req.check_subject(stream, how)?;
+        let entry = self
+            .streams
+            .get(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let stream_cfg = entry.stream.config().clone();
+        let config = req
+            .config
+            .clone()
+            .normalize_with(&stream_cfg, req.pedantic)?;
+        let name = match (config.durable_name.as_str(), config.name.as_str()) {
+            ("", "") => ephemeral_name(),
+            ("", n) | (n, _) => n.to_string(),
+        };
+        let others = entry
+            .consumers
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.consumer.config()));
+        config.check_workqueue(&name, &stream_cfg, others)?;
+        if let Some(existing) = entry.consumers.get(&name) {
+            if existing.consumer.config() == &config {
+                return self.consumer_info(now, stream, &name);
+            }
+            if req.action == ConsumerAction::Create {
+                return Err(ApiError::new(ErrorId::ConsumerAlreadyExists));
+            }
+            ConsumerConfig::update_check(existing.consumer.config(), &config)?;
+            return self.consumer_update(now, stream, &name, config);
+        }
+        if req.action == ConsumerAction::Update {
+            return Err(ApiError::new(ErrorId::ConsumerDoesNotExist));
+        }
+        if stream_cfg.max_consumers > 0 && entry.consumers.len() as i64 >= stream_cfg.max_consumers
+        {
+            return Err(ApiError::new(ErrorId::MaximumConsumersLimit));
+        }
+        self.add_consumer(now, stream, &name, config, now, None)
+            .map_err(|e| ApiError::with_err(ErrorId::ConsumerCreate, e))?;
+        info!(stream, consumer = %name, "consumer created");
+        self.consumer_info(now, stream, &name)
+    }
+
+    /// Creates (or restores) a consumer on `stream` and persists its config.
+    pub(super) fn add_consumer(
+        &mut self,
+        now: UnixNanos,
+        stream: &str,
+        name: &str,
+        config: ConsumerConfig,
+        created: UnixNanos,
+        state: Option<ConsumerState>,
+    ) -> anyhow::Result<()> {
+        let restored = state.is_some();
+        let entry = self
+            .streams
+            .get_mut(stream)
+            .ok_or_else(|| anyhow::anyhow!("stream not found"))?;
+        let consumer = Consumer::new(
+            stream,
+            name,
+            config.clone(),
+            created,
+            state,
+            now,
+            entry.stream.store(),
+        );
+        entry.consumers.insert(
+            name.to_string(),
+            ConsumerEntry {
+                consumer,
+                dirty: true,
+            },
+        );
+        if !restored {
+            let record = serde_json::json!({ "config": config, "created": created });
+            self.meta.put(
+                config_key(stream, name).as_bytes(),
+                &serde_json::to_vec(&record)?,
+            )?;
+        }
+        self.persist_consumer(stream, name);
+        self.meta.flush()?;
+        self.refresh_push_interest(now);
+        Ok(())
+    }
+
+    fn consumer_update(
+        &mut self,
+        now: UnixNanos,
+        stream: &str,
+        name: &str,
+        config: ConsumerConfig,
+    ) -> Result<ConsumerInfo, ApiError> {
+        let entry = self
+            .streams
+            .get_mut(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let c = entry
+            .consumers
+            .get_mut(name)
+            .ok_or_else(ApiError::consumer_not_found)?;
+        let effects = c
+            .consumer
+            .update_config(now, config.clone(), entry.stream.store());
+        let record = serde_json::json!({ "config": config, "created": c.consumer.info(now, entry.stream.store()).created });
+        let bytes = serde_json::to_vec(&record)
+            .map_err(|e| ApiError::with_err(ErrorId::ConsumerCreate, e))?;
+        self.meta
+            .put(config_key(stream, name).as_bytes(), &bytes)
+            .map_err(store_error)?;
+        self.apply_effects(now, stream, name, effects);
+        self.consumer_info(now, stream, name)
+    }
+
+    fn consumer_info(
+        &self,
+        now: UnixNanos,
+        stream: &str,
+        name: &str,
+    ) -> Result<ConsumerInfo, ApiError> {
+        let entry = self
+            .streams
+            .get(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let c = entry
+            .consumers
+            .get(name)
+            .ok_or_else(ApiError::consumer_not_found)?;
+        Ok(c.consumer.info(now, entry.stream.store()))
+    }
+
+    fn consumer_names(
+        &mut self,
+        now: UnixNanos,
+        stream: &str,
+        list: bool,
+        body: &[u8],
+        to: Option<&Bytes>,
+        kind: &str,
+    ) -> Result<(), ApiError> {
+        let r: PagedRequest = decode_optional_request(body)?;
+        let entry = self
+            .streams
+            .get(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let total = entry.consumers.len() as u64;
+        let page = if list { LIST_PAGE } else { NAMES_PAGE };
+        let chosen = entry.consumers.iter().skip(r.offset as usize).take(page);
+        if list {
+            let consumers = chosen
+                .map(|(_, c)| c.consumer.info(now, entry.stream.store()))
+                .collect();
+            let resp = ConsumerListResponse {
+                total,
+                offset: r.offset,
+                limit: page as u64,
+                consumers,
+                ..Default::default()
+            };
+            self.reply(to, kind, &resp);
+        } else {
+            let consumers = chosen.map(|(n, _)| n.clone()).collect();
+            let resp = ConsumerNamesResponse {
+                total,
+                offset: r.offset,
+                limit: page as u64,
+                consumers,
+            };
+            self.reply(to, kind, &resp);
+        }
+        Ok(())
+    }
+
+    /// Deletes a consumer: waiting pulls get `409 Consumer Deleted`, its records go.
+    pub(super) fn consumer_delete(&mut self, stream: &str, name: &str) -> Result<(), ApiError> {
+        let now = super::service::unix_now();
+        let entry = self
+            .streams
+            .get_mut(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let mut c = entry
+            .consumers
+            .remove(name)
+            .ok_or_else(ApiError::consumer_not_found)?;
+        let effects = c.consumer.delete();
+        self.apply_effects(now, stream, name, effects);
+        for key in [config_key(stream, name), state_key(stream, name)] {
+            self.meta.delete(key.as_bytes()).map_err(store_error)?;
+        }
+        self.meta.flush().map_err(store_error)?;
+        info!(stream, consumer = name, "consumer deleted");
+        Ok(())
+    }
+
+    fn consumer_next(
+        &mut self,
+        now: UnixNanos,
+        stream: &str,
+        name: &str,
+        reply: Bytes,
+        body: &[u8],
+    ) {
+        let Some(entry) = self.streams.get_mut(stream) else {
+            return;
+        };
+        let Some(c) = entry.consumers.get_mut(name) else {
+            return;
+        };
+        let effects = c.consumer.pull_body(now, reply, body, entry.stream.store());
+        self.apply_effects(now, stream, name, effects);
+    }
+
+    /// An ack on `$JS.ACK.<stream>.<consumer>...`.
+    pub(super) fn handle_ack(&mut self, now: UnixNanos, msg: &Publish) {
+        let Some(parsed) = parse_ack_subject(&msg.subject) else {
+            return;
+        };
+        let stream = String::from_utf8_lossy(parsed.stream).into_owned();
+        let name = String::from_utf8_lossy(parsed.consumer).into_owned();
+        let Some(entry) = self.streams.get_mut(&stream) else {
+            return;
+        };
+        let Some(c) = entry.consumers.get_mut(&name) else {
+            return;
+        };
+        let effects = c.consumer.ack(
+            now,
+            &msg.subject,
+            &msg.payload,
+            msg.reply.clone(),
+            entry.stream.store(),
+        );
+        self.apply_effects(now, &stream, &name, effects);
+    }
+
+    /// A flow control reply on `$JS.FC.<stream>.<consumer>.<n>`.
+    pub(super) fn handle_flow_control(&mut self, now: UnixNanos, msg: &Publish) {
+        let subject = String::from_utf8_lossy(&msg.subject).into_owned();
+        let mut tokens = subject.split('.').skip(2);
+        let (Some(stream), Some(name)) = (tokens.next(), tokens.next()) else {
+            return;
+        };
+        let (stream, name) = (stream.to_string(), name.to_string());
+        let Some(entry) = self.streams.get_mut(&stream) else {
+            return;
+        };
+        let Some(c) = entry.consumers.get_mut(&name) else {
+            return;
+        };
+        let effects = c
+            .consumer
+            .flow_control_reply(now, &msg.subject, entry.stream.store());
+        self.apply_effects(now, &stream, &name, effects);
+    }
+
+    /// Writes a consumer's state to the metadata store (flushed with the batch).
+    pub(super) fn persist_consumer(&mut self, stream: &str, name: &str) {
+        let Some(c) = self
+            .streams
+            .get_mut(stream)
+            .and_then(|e| e.consumers.get_mut(name))
+        else {
+            return;
+        };
+        c.dirty = false;
+        match serde_json::to_vec(c.consumer.state()) {
+            Ok(bytes) => {
+                if let Err(e) = self.meta.put(state_key(stream, name).as_bytes(), &bytes) {
+                    error!(
+                        stream,
+                        consumer = name,
+                        "cannot persist consumer state: {e}"
+                    );
+                }
+            }
+            Err(e) => error!(stream, consumer = name, "cannot encode consumer state: {e}"),
+        }
+    }
+}
