@@ -95,7 +95,6 @@ fn flags_of_features_not_built_yet_are_refused() {
         return; // nats-server has these features
     }
     for (args, needle) in [
-        (vec!["-js"], "JetStream"),
         (vec!["--tls"], "TLS"),
         (vec!["--cluster", "nats://127.0.0.1:-1"], "cluster"),
         (vec!["--routes", "nats://127.0.0.1:4248"], "cluster"),
@@ -144,10 +143,6 @@ fn later_issue_options_in_a_config_warn_and_the_server_runs() {
         .start();
     let log = server.log();
     assert!(log.contains("[WRN]") && log.contains("mqtt"), "{log}");
-    assert!(
-        log.contains("JetStream is configured but not available"),
-        "{log}"
-    );
     assert!(log.contains("running as a single node"), "{log}");
     std::net::TcpStream::connect(server.addr()).expect("server accepts clients");
 }

@@ -22,9 +22,6 @@ fn check_supported(opts: &ServerOptions, args: &[String]) -> Result<Vec<String>,
             names.contains(&flag)
         })
     };
-    if given(&["-js", "--js", "-jetstream", "--jetstream"]) {
-        return Err("flag -js: JetStream is not available in this build of rill-server yet".into());
-    }
     if given(&[
         "--cluster",
         "-cluster",
@@ -36,12 +33,6 @@ fn check_supported(opts: &ServerOptions, args: &[String]) -> Result<Vec<String>,
         "-cluster_name",
     ]) {
         return Err("cluster flags (--cluster, --routes, --cluster_name): clustering is not available in this build of rill-server yet".into());
-    }
-    if opts.jetstream.enabled {
-        notes.push(
-            "JetStream is configured but not available in this build yet: serving core NATS only"
-                .to_string(),
-        );
     }
     if opts.cluster.name.is_some()
         || opts.cluster.listen.is_some()
@@ -117,7 +108,6 @@ pub fn server_main(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let mut opts = opts;
     let notes = match check_supported(&opts, args) {
         Ok(n) => n,
         Err(e) => {
@@ -125,9 +115,6 @@ pub fn server_main(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    // JetStream stays off from the command line and config until consumers are complete
-    // (the issue in progress); it is reported above, never half-enabled.
-    opts.jetstream.enabled = false;
     if let Err(e) = crate::logging::init(
         opts.debug,
         opts.trace,

@@ -121,19 +121,20 @@ impl Service {
                 let Ok(Some(msg)) = entry.stream.store().get(seq) else {
                     return;
                 };
-                entry.consumers.values().all(|c| {
-                    !interested(c.consumer.config(), &msg.subject)
-                        || (seq <= c.consumer.state().delivered.stream_seq
-                            && !c.consumer.state().pending.contains_key(&seq))
-                })
+                entry
+                    .consumers
+                    .values()
+                    .all(|c| !c.consumer.needs(seq, &msg.subject))
             }
         };
         if remove {
             match entry.stream.remove_acked(seq) {
                 Ok(true) => {
                     entry.dirty = true;
+                    // Consumers forget it, then get a chance to resume delivery.
+                    entry.appended = true;
                     for c in entry.consumers.values_mut() {
-                        c.consumer.message_removed(seq);
+                        c.dirty |= c.consumer.message_removed(seq);
                     }
                 }
                 Ok(false) => {}
@@ -273,13 +274,4 @@ impl Service {
         }
         Ok(())
     }
-}
-
-/// Whether a consumer with `config` cares about messages on `subject`.
-fn interested(config: &ConsumerConfig, subject: &[u8]) -> bool {
-    let filters = config.filters();
-    filters.is_empty()
-        || filters
-            .iter()
-            .any(|f| rill_core::subject::matches(f.as_bytes(), subject))
 }
