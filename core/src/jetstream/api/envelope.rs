@@ -67,7 +67,7 @@ fn with_type(kind: &str, object: &[u8]) -> Vec<u8> {
 /// (an object without fields). Requests that must be empty get 10038 otherwise.
 pub fn is_empty_request(body: &[u8]) -> bool {
     let body = body.trim_ascii();
-    if body.is_empty() || body == b"{}" {
+    if body.is_empty() || body == b"{}" || body == b"null" {
         return true;
     }
     matches!(
@@ -82,9 +82,11 @@ pub fn decode_request<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(ApiError::invalid_json)
 }
 
-/// Like [`decode_request`], but an empty body (see [`is_empty_request`]) is `T::default()`.
+/// Like [`decode_request`], but an empty body or JSON `null` (async-nats sends `null` for
+/// `STREAM.INFO` without options) is `T::default()`.
 pub fn decode_optional_request<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    if body.trim_ascii().is_empty() {
+    let body = body.trim_ascii();
+    if body.is_empty() || body == b"null" {
         return Ok(T::default());
     }
     decode_request(body)
@@ -94,6 +96,13 @@ pub fn decode_optional_request<T: DeserializeOwned + Default>(body: &[u8]) -> Re
 mod tests {
     use super::super::requests::{PurgeResponse, StreamNamesRequest, SuccessResponse};
     use super::*;
+
+    #[test]
+    fn null_bodies_are_empty_requests() {
+        assert!(is_empty_request(b"null"));
+        let r: StreamNamesRequest = decode_optional_request(b" null ").unwrap();
+        assert_eq!(r, StreamNamesRequest::default());
+    }
 
     fn text(bytes: Vec<u8>) -> String {
         String::from_utf8(bytes).unwrap()
