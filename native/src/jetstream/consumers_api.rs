@@ -187,6 +187,7 @@ impl Service {
         }
         self.persist_consumer(stream, name);
         self.meta.flush()?;
+        self.refresh_directory();
         self.refresh_push_interest(now);
         Ok(())
     }
@@ -295,6 +296,7 @@ impl Service {
             self.meta.delete(key.as_bytes()).map_err(store_error)?;
         }
         self.meta.flush().map_err(store_error)?;
+        self.refresh_directory();
         info!(stream, consumer = name, "consumer deleted");
         Ok(())
     }

@@ -6,7 +6,7 @@
 //! durable with one `sync` per touched store (group commit), and only then sends the
 //! acknowledgements and API replies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -58,16 +58,60 @@ enum SinkKind {
     FlowControl,
 }
 
+/// Which streams serve direct gets and which consumers exist, readable by the API sink so
+/// that requests nobody serves get a no-responders status, as with nats-server (which
+/// subscribes per stream and per consumer).
+#[derive(Debug, Default)]
+pub struct Directory {
+    /// Streams with `allow_direct`.
+    direct: HashSet<String>,
+    /// `stream/consumer` names.
+    consumers: HashSet<String>,
+}
+
+impl Directory {
+    /// Whether a `$JS.API` request on `subject` has someone to answer it.
+    fn serves(&self, subject: &[u8]) -> bool {
+        let Ok(subject) = std::str::from_utf8(subject) else {
+            return true;
+        };
+        if let Some(rest) = subject.strip_prefix("$JS.API.DIRECT.GET.") {
+            let stream = rest.split('.').next().unwrap_or_default();
+            return self.direct.contains(stream);
+        }
+        if let Some(rest) = subject.strip_prefix("$JS.API.CONSUMER.MSG.NEXT.") {
+            let mut t = rest.splitn(2, '.');
+            let key = format!(
+                "{}/{}",
+                t.next().unwrap_or_default(),
+                t.next().unwrap_or_default()
+            );
+            return self.consumers.contains(&key);
+        }
+        true
+    }
+}
+
 /// Queues one kind of input for the service.
 #[derive(Debug)]
 struct Sink {
     tx: mpsc::Sender<Input>,
     kind: SinkKind,
     refused: AtomicU64,
+    directory: Arc<std::sync::RwLock<Directory>>,
 }
 
 impl InternalSink for Sink {
     fn deliver(&self, msg: &Publish) -> bool {
+        if matches!(self.kind, SinkKind::Api) {
+            let served = self
+                .directory
+                .read()
+                .map_or(true, |d| d.serves(&msg.subject));
+            if !served {
+                return false;
+            }
+        }
         let m = msg.clone();
         let input = match self.kind {
             SinkKind::Api => Input::Api(m),
@@ -125,6 +169,7 @@ pub struct Service {
     pub(super) streams: BTreeMap<String, StreamEntry>,
     pub(super) meta: SledMeta,
     msg_sink: Arc<Sink>,
+    directory: Arc<std::sync::RwLock<Directory>>,
     pub(super) api_total: u64,
     pub(super) api_errors: u64,
     /// Replies held until the batch is durable.
@@ -145,11 +190,13 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
     std::fs::create_dir_all(cfg.dir.join("streams"))?;
     let meta = SledMeta::open(&cfg.dir.join("meta"))?;
     let (tx, rx) = mpsc::channel(INPUT_QUEUE_MAX);
+    let directory = Arc::new(std::sync::RwLock::new(Directory::default()));
     let sink = |kind| {
         Arc::new(Sink {
             tx: tx.clone(),
             kind,
             refused: AtomicU64::new(0),
+            directory: directory.clone(),
         })
     };
     shared.subscribe_internal("$JS.API.>", None, sink(SinkKind::Api))?;
@@ -163,6 +210,7 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
         streams: BTreeMap::new(),
         meta,
         msg_sink,
+        directory,
         api_total: 0,
         api_errors: 0,
         pending_replies: Vec::new(),
@@ -170,6 +218,7 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
     };
     service.load_streams()?;
     service.load_consumers(unix_now())?;
+    service.refresh_directory();
     info!("Starting JetStream");
     info!("  Store Directory: \"{}\"", service.cfg.dir.display());
     info!(
@@ -186,6 +235,22 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
 }
 
 impl Service {
+    /// Publishes which streams serve direct gets and which consumers exist to the API sink.
+    pub(super) fn refresh_directory(&self) {
+        let mut d = Directory::default();
+        for (name, e) in &self.streams {
+            if e.stream.config().allow_direct {
+                d.direct.insert(name.clone());
+            }
+            for c in e.consumers.keys() {
+                d.consumers.insert(format!("{name}/{c}"));
+            }
+        }
+        if let Ok(mut w) = self.directory.write() {
+            *w = d;
+        }
+    }
+
     /// Subscribes the stream's subjects for capture.
     pub(super) fn capture(&self, config: &StreamConfig) -> anyhow::Result<Vec<Arc<Subscription>>> {
         let mut subs = Vec::new();

@@ -44,8 +44,13 @@ pub fn open_store(dir: &Path, config: &StreamConfig) -> anyhow::Result<AnyStore>
 impl Service {
     /// Answers one API request (replies are held until the batch is durable).
     pub(super) fn handle_api(&mut self, now: UnixNanos, msg: &Publish) {
-        self.api_total += 1;
         let subject = String::from_utf8_lossy(&msg.subject).into_owned();
+        self.handle_api_inner(now, msg, subject);
+        self.api_total += 1;
+        self.refresh_directory();
+    }
+
+    fn handle_api_inner(&mut self, now: UnixNanos, msg: &Publish, subject: String) {
         let req = match ApiRequest::parse(&subject) {
             Ok(r) => r,
             Err(e) => {
@@ -287,6 +292,7 @@ impl Service {
             .config()
             .clone();
         let new = StreamConfig::apply_update(&old, req.config, false, req.pedantic)?;
+        self.check_consumer_limits(name, &new)?;
         let overlap = self
             .streams
             .iter()
@@ -481,4 +487,29 @@ fn direct_headers(stream: &str, m: &rill_core::jetstream::store::StoredMsg) -> B
     let time = time.as_ref().and_then(|v| v.as_str()).unwrap_or_default();
     h.extend_from_slice(format!("Nats-Stream: {stream}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {time}\r\n\r\n", String::from_utf8_lossy(&m.subject), m.seq).as_bytes());
     Bytes::from(h)
+}
+
+impl Service {
+    /// A stream update may not set consumer limits that existing consumers exceed.
+    fn check_consumer_limits(&self, name: &str, new: &StreamConfig) -> Result<(), ApiError> {
+        let limits = &new.consumer_limits;
+        let Some(entry) = self.streams.get(name) else {
+            return Ok(());
+        };
+        for (cname, c) in &entry.consumers {
+            let cfg = c.consumer.config();
+            let over_pending = limits.max_ack_pending > 0
+                && (cfg.max_ack_pending <= 0 || cfg.max_ack_pending > limits.max_ack_pending);
+            let over_inactive = limits.inactive_threshold > 0
+                && (cfg.inactive_threshold <= 0
+                    || cfg.inactive_threshold > limits.inactive_threshold);
+            if over_pending || over_inactive {
+                return Err(ApiError::with_err(
+                    ErrorId::StreamUpdate,
+                    format!("consumer \"{cname}\" exceeds the new consumer limits"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }

@@ -67,7 +67,7 @@ fn with_type(kind: &str, object: &[u8]) -> Vec<u8> {
 /// (an object without fields). Requests that must be empty get 10038 otherwise.
 pub fn is_empty_request(body: &[u8]) -> bool {
     let body = body.trim_ascii();
-    if body.is_empty() || body == b"{}" || body == b"null" {
+    if body.is_empty() || body == b"{}" {
         return true;
     }
     matches!(
@@ -98,8 +98,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn null_bodies_are_empty_requests() {
-        assert!(is_empty_request(b"null"));
+    fn null_bodies_decode_as_defaults() {
         let r: StreamNamesRequest = decode_optional_request(b" null ").unwrap();
         assert_eq!(r, StreamNamesRequest::default());
     }
