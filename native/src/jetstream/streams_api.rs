@@ -22,6 +22,8 @@ use super::storage::AnyStore;
 
 /// Page size of `STREAM.NAMES`.
 const NAMES_PAGE: usize = 1024;
+/// Subjects per page of `STREAM.INFO` with `subjects_filter` (nats-server: 100,000).
+const SUBJECTS_PAGE: usize = 100_000;
 /// Page size of `STREAM.LIST`.
 const LIST_PAGE: usize = 256;
 
@@ -107,12 +109,17 @@ impl Service {
                     .get(name)
                     .ok_or_else(ApiError::stream_not_found)?;
                 let mut total = 0;
+                let mut limit = 0;
                 if !r.subjects_filter.is_empty() {
-                    let subjects = entry.stream.subjects_state(r.subjects_filter.as_bytes());
+                    let mut subjects = entry.stream.subjects_state(r.subjects_filter.as_bytes());
+                    subjects.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                     total = subjects.len() as u64;
+                    limit = SUBJECTS_PAGE as u64;
                     info.state.subjects = Some(
                         subjects
                             .into_iter()
+                            .skip(r.offset as usize)
+                            .take(SUBJECTS_PAGE)
                             .map(|(s, n)| (String::from_utf8_lossy(&s).into_owned(), n))
                             .collect(),
                     );
@@ -121,7 +128,7 @@ impl Service {
                     info,
                     total,
                     offset: r.offset,
-                    limit: 0,
+                    limit,
                 };
                 self.reply(to, kind, &resp);
             }
