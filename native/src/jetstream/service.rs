@@ -33,8 +33,10 @@ use crate::server::state::Shared;
 pub const INPUT_QUEUE_MAX: usize = 65_536;
 /// Most inputs handled in one batch (one group commit).
 pub const BATCH_MAX: usize = 1024;
-/// How often push consumers re-check whether their deliver subject has subscribers.
-const INTEREST_CHECK_INTERVAL: Duration = Duration::from_millis(250);
+/// How often the service looks whether subscriptions changed (a cheap generation check);
+/// push consumers re-check their deliver subject's interest only when they did. Clients
+/// often subscribe to a push consumer's subject right after creating it.
+const INTEREST_CHECK_INTERVAL: Duration = Duration::from_millis(5);
 
 /// What reaches the service.
 #[derive(Debug)]
@@ -170,6 +172,8 @@ pub struct Service {
     pub(super) meta: SledMeta,
     msg_sink: Arc<Sink>,
     directory: Arc<std::sync::RwLock<Directory>>,
+    /// Subscription generation at the last push-interest check.
+    interest_genid: u64,
     pub(super) api_total: u64,
     pub(super) api_errors: u64,
     /// Replies held until the batch is durable.
@@ -211,6 +215,7 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
         meta,
         msg_sink,
         directory,
+        interest_genid: 0,
         api_total: 0,
         api_errors: 0,
         pending_replies: Vec::new(),
@@ -272,6 +277,7 @@ impl Service {
         let mut batch = Vec::with_capacity(BATCH_MAX);
         let mut sync_tick = tokio::time::interval(self.cfg.sync_interval);
         let mut interest_tick = tokio::time::interval(INTEREST_CHECK_INTERVAL);
+        interest_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let next = [self.next_expiry(), self.next_consumer_timeout()]
                 .into_iter()
@@ -291,7 +297,13 @@ impl Service {
                 }
                 _ = tokio::time::sleep_until(wake.unwrap_or(far)) => {}
                 _ = sync_tick.tick(), if !self.cfg.sync_always => self.sync_all(),
-                _ = interest_tick.tick() => self.refresh_push_interest(unix_now()),
+                _ = interest_tick.tick() => {
+                    let genid = self.shared.sublist_genid.load(Ordering::Acquire);
+                    if genid != self.interest_genid {
+                        self.interest_genid = genid;
+                        self.refresh_push_interest(unix_now());
+                    }
+                }
             }
             let now = unix_now();
             for input in batch.drain(..) {

@@ -290,7 +290,9 @@ impl Service {
         body: &[u8],
     ) -> Result<StreamInfo, ApiError> {
         let req: StreamConfigRequest = decode_request(body)?;
-        req.config.check_create_request(name)?;
+        if req.config.name != name {
+            return Err(ApiError::new(ErrorId::StreamMismatch));
+        }
         let old = self
             .streams
             .get(name)
