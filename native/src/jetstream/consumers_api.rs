@@ -4,7 +4,8 @@ use bytes::Bytes;
 use rill_core::jetstream::api::{
     decode_optional_request, decode_request, is_empty_request, ApiError, ApiRequest,
     ConsumerAction, ConsumerConfig, ConsumerInfo, ConsumerListResponse, ConsumerNamesResponse,
-    CreateConsumerRequest, CreateSubject, ErrorId, PagedRequest, SuccessResponse,
+    ConsumerPauseRequest, ConsumerPauseResponse, CreateConsumerRequest, CreateSubject, ErrorId,
+    PagedRequest, SuccessResponse,
 };
 use rill_core::jetstream::consumer::{parse_ack_subject, Consumer, ConsumerState};
 use rill_core::jetstream::meta::MetaStore;
@@ -86,6 +87,9 @@ impl Service {
             ApiRequest::ConsumerDelete { stream, consumer } => self
                 .consumer_delete(stream, consumer)
                 .map(|()| self.reply(to, kind, &SuccessResponse { success: true })),
+            ApiRequest::ConsumerPause { stream, consumer } => self
+                .consumer_pause(now, stream, consumer, body)
+                .map(|resp| self.reply(to, kind, &resp)),
             ApiRequest::ConsumerNext { stream, consumer } => {
                 if let Some(reply) = to.cloned() {
                     self.consumer_next(now, stream, consumer, reply, body);
@@ -218,6 +222,36 @@ impl Service {
             .map_err(store_error)?;
         self.apply_effects(now, stream, name, effects);
         self.consumer_info(now, stream, name)
+    }
+
+    /// `CONSUMER.PAUSE`: deliveries stop until `pause_until` (absent or past: resume).
+    fn consumer_pause(
+        &mut self,
+        now: UnixNanos,
+        stream: &str,
+        name: &str,
+        body: &[u8],
+    ) -> Result<ConsumerPauseResponse, ApiError> {
+        let req: ConsumerPauseRequest = decode_optional_request(body)?;
+        let until = req.pause_until.filter(|t| t.0 > now);
+        let entry = self
+            .streams
+            .get(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let c = entry
+            .consumers
+            .get(name)
+            .ok_or_else(ApiError::consumer_not_found)?;
+        let config = ConsumerConfig {
+            pause_until: until,
+            ..c.consumer.config().clone()
+        };
+        self.consumer_update(now, stream, name, config)?;
+        Ok(ConsumerPauseResponse {
+            paused: until.is_some(),
+            pause_until: until.unwrap_or_default(),
+            pause_remaining: until.map_or(0, |t| t.0 - now),
+        })
     }
 
     fn consumer_info(
