@@ -6,6 +6,9 @@ use std::path::Path;
 use rill_core::jetstream::meta::{Entries, MetaStore};
 use rill_core::jetstream::store::StoreError;
 
+/// How long [`SledMeta::open`] keeps trying a locked database.
+pub const OPEN_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A [`MetaStore`] over a sled database.
 #[derive(Debug)]
 pub struct SledMeta {
@@ -18,13 +21,22 @@ fn fatal(e: sled::Error) -> StoreError {
 
 impl SledMeta {
     /// Opens (or creates) the database in `dir`.
+    ///
+    /// A database closed a moment ago may still be locked by sled's background flusher, so
+    /// opening retries for up to [`OPEN_RETRY_MAX`] before giving up.
     pub fn open(dir: &Path) -> Result<SledMeta, StoreError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(8 * 1024 * 1024)
-            .open()
-            .map_err(fatal)?;
-        Ok(SledMeta { db })
+        let deadline = std::time::Instant::now() + OPEN_RETRY_MAX;
+        loop {
+            let opened = sled::Config::new()
+                .path(dir)
+                .cache_capacity(8 * 1024 * 1024)
+                .open();
+            match opened {
+                Ok(db) => return Ok(SledMeta { db }),
+                Err(e) if std::time::Instant::now() >= deadline => return Err(fatal(e)),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
     }
 }
 
