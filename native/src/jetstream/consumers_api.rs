@@ -335,6 +335,28 @@ impl Service {
         Ok(())
     }
 
+    /// Runs `f` on consumer `name` of `stream` (with the stream's store) and carries out the
+    /// effects it returns; nothing when either is gone.
+    fn drive_consumer(
+        &mut self,
+        now: UnixNanos,
+        stream: &str,
+        name: &str,
+        f: impl FnOnce(
+            &mut Consumer,
+            &super::storage::AnyStore,
+        ) -> Vec<rill_core::jetstream::consumer::Effect>,
+    ) {
+        let Some(entry) = self.streams.get_mut(stream) else {
+            return;
+        };
+        let Some(c) = entry.consumers.get_mut(name) else {
+            return;
+        };
+        let effects = f(&mut c.consumer, entry.stream.store());
+        self.apply_effects(now, stream, name, effects);
+    }
+
     fn consumer_next(
         &mut self,
         now: UnixNanos,
@@ -343,14 +365,9 @@ impl Service {
         reply: Bytes,
         body: &[u8],
     ) {
-        let Some(entry) = self.streams.get_mut(stream) else {
-            return;
-        };
-        let Some(c) = entry.consumers.get_mut(name) else {
-            return;
-        };
-        let effects = c.consumer.pull_body(now, reply, body, entry.stream.store());
-        self.apply_effects(now, stream, name, effects);
+        self.drive_consumer(now, stream, name, |c, store| {
+            c.pull_body(now, reply, body, store)
+        });
     }
 
     /// An ack on `$JS.ACK.<stream>.<consumer>...`.
@@ -360,20 +377,10 @@ impl Service {
         };
         let stream = String::from_utf8_lossy(parsed.stream).into_owned();
         let name = String::from_utf8_lossy(parsed.consumer).into_owned();
-        let Some(entry) = self.streams.get_mut(&stream) else {
-            return;
-        };
-        let Some(c) = entry.consumers.get_mut(&name) else {
-            return;
-        };
-        let effects = c.consumer.ack(
-            now,
-            &msg.subject,
-            &msg.payload,
-            msg.reply.clone(),
-            entry.stream.store(),
-        );
-        self.apply_effects(now, &stream, &name, effects);
+        let (subject, payload, reply) = (&msg.subject, &msg.payload, msg.reply.clone());
+        self.drive_consumer(now, &stream, &name, |c, store| {
+            c.ack(now, subject, payload, reply, store)
+        });
     }
 
     /// A flow control reply on `$JS.FC.<stream>.<consumer>.<n>`.
@@ -384,16 +391,10 @@ impl Service {
             return;
         };
         let (stream, name) = (stream.to_string(), name.to_string());
-        let Some(entry) = self.streams.get_mut(&stream) else {
-            return;
-        };
-        let Some(c) = entry.consumers.get_mut(&name) else {
-            return;
-        };
-        let effects = c
-            .consumer
-            .flow_control_reply(now, &msg.subject, entry.stream.store());
-        self.apply_effects(now, &stream, &name, effects);
+        let fc = &msg.subject;
+        self.drive_consumer(now, &stream, &name, |c, store| {
+            c.flow_control_reply(now, fc, store)
+        });
     }
 
     /// Writes a consumer's state to the metadata store (flushed with the batch).
