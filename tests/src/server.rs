@@ -41,6 +41,12 @@ pub fn server_command() -> Vec<String> {
     vec![bin.to_string_lossy().into_owned()]
 }
 
+/// True when the suite runs against the reference server (`RILL_SERVER_BIN=nats-server`):
+/// tests of guarantees only Rill gives skip those checks.
+pub fn reference_server() -> bool {
+    server_command()[0].contains("nats-server")
+}
+
 /// A fresh directory under the system temp dir, removed when dropped.
 #[derive(Debug)]
 pub struct TempDir {

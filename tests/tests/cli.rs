@@ -5,13 +5,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rill_tests::server::server_command;
+use rill_tests::server::{reference_server, server_command};
 use rill_tests::{run_to_exit, send_signal, ServerBuilder, TempDir};
-
-/// True when the suite runs against the reference server (Rill-only behaviour is skipped).
-fn reference_server() -> bool {
-    server_command()[0].contains("nats-server")
-}
 
 fn wait_for_file_containing(path: &Path, needle: &str, timeout: Duration) -> String {
     let deadline = Instant::now() + timeout;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy, stream};
 use futures::StreamExt;
+use rill_tests::server::reference_server;
 use rill_tests::{ServerBuilder, TempDir, TestServer};
 
 fn start(store: &TempDir) -> TestServer {
@@ -41,7 +42,7 @@ async fn fill_and_consume(server: &TestServer) {
     }
 }
 
-async fn check_after_restart(server: &TestServer) {
+async fn check_after_restart(server: &TestServer, killed: bool) {
     let js = jetstream::new(server.connect().await);
     let mut s = js.get_stream("ORDERS").await.expect("stream survives");
     let info = s.info().await.expect("info");
@@ -58,18 +59,19 @@ async fn check_after_restart(server: &TestServer) {
     let mut c: jetstream::consumer::PullConsumer =
         s.get_consumer("billing").await.expect("consumer survives");
     let ci = c.info().await.expect("consumer info");
-    assert_eq!(
-        ci.ack_floor.stream_sequence, 30,
-        "acknowledged position kept"
-    );
-    assert_eq!(ci.num_pending, 70);
-    let mut next = c.fetch().max_messages(1).messages().await.expect("fetch");
-    let m = next.next().await.expect("one message").expect("message");
-    assert_eq!(
-        m.info().expect("info").stream_sequence,
-        31,
-        "resumes after the last ack"
-    );
+    // nats-server 2.15 writes consumer state lazily: after SIGKILL its acked position is
+    // lost (measured: ack floor 0). Rill persists it with every batch, so it checks it.
+    if !(killed && reference_server()) {
+        assert_eq!(
+            ci.ack_floor.stream_sequence, 30,
+            "acknowledged position kept"
+        );
+        assert_eq!(ci.num_pending, 70);
+        let mut next = c.fetch().max_messages(1).messages().await.expect("fetch");
+        let m = next.next().await.expect("one message").expect("message");
+        let seq = m.info().expect("info").stream_sequence;
+        assert_eq!(seq, 31, "resumes after the last ack");
+    }
     // New publishes continue the sequence.
     let ack = js
         .publish("orders.0", "after".into())
@@ -90,7 +92,7 @@ async fn sigterm_restart_keeps_streams_messages_and_consumer_positions() {
         .wait_exit(Duration::from_secs(10))
         .expect("exits on SIGTERM");
     let server = start(&store);
-    check_after_restart(&server).await;
+    check_after_restart(&server, false).await;
 }
 
 #[tokio::test]
@@ -101,5 +103,5 @@ async fn sigkill_restart_keeps_everything_acknowledged() {
     server.signal("KILL");
     server.wait_exit(Duration::from_secs(10)).expect("killed");
     let server = start(&store);
-    check_after_restart(&server).await;
+    check_after_restart(&server, true).await;
 }
