@@ -3,18 +3,14 @@
 use bytes::{Bytes, BytesMut};
 
 use super::line::{
-    op_is, parse_body_sizes, parse_size, split_args, split_op, take_body, take_line, BodySizes,
+    finish_body, op_is, parse_frame_line, parse_size, split_args, split_op, take_line, FrameLine,
+    PendingBody,
 };
 use super::{ClientOp, DecodeLimits, Publish};
 use crate::error::ProtoError;
 
-/// A PUB/HPUB whose control line has been read and whose body is still arriving.
-#[derive(Debug)]
-struct PendingPub {
-    subject: Bytes,
-    reply: Option<Bytes>,
-    sizes: BodySizes,
-}
+/// What a PUB/HPUB control line said: subject and reply.
+type PubHead = (Bytes, Option<Bytes>);
 
 /// Where the parts of a fully buffered PUB/HPUB frame lie in the buffer.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +27,7 @@ struct WholePub {
 #[derive(Debug)]
 pub struct ClientDecoder {
     limits: DecodeLimits,
-    pending: Option<PendingPub>,
+    pending: Option<PendingBody<PubHead>>,
 }
 
 impl ClientDecoder {
@@ -200,44 +196,30 @@ impl ClientDecoder {
         rest: usize,
         with_headers: bool,
     ) -> Result<(), ProtoError> {
-        let mut args =
-            split_args(line, rest).ok_or(ProtoError::BadArguments("too many arguments"))?;
-        let size_args = if with_headers { 2 } else { 1 };
-        let n = args.len();
-        if n < 1 + size_args || n > 2 + size_args {
-            return Err(ProtoError::BadArguments("wrong number of arguments"));
-        }
-        let sizes = parse_body_sizes(&args, with_headers, self.limits.payload_bytes_max)?;
-        let subject = args.take(0);
-        let reply = if n == 2 + size_args {
-            Some(args.take(1))
-        } else {
-            None
-        };
-        self.pending = Some(PendingPub {
-            subject,
+        let max = self.limits.payload_bytes_max;
+        let FrameLine {
+            mut args,
             reply,
+            sizes,
+        } = parse_frame_line(line, rest, 1, with_headers, max)?;
+        self.pending = Some(PendingBody {
+            head: (args.take(0), reply),
             sizes,
         });
         Ok(())
     }
 
     fn decode_payload(&mut self, buf: &mut BytesMut) -> Result<Option<ClientOp>, ProtoError> {
-        let Some(sizes) = self.pending.as_ref().map(|p| p.sizes) else {
-            return Ok(None);
-        };
-        let Some((headers, payload)) = take_body(buf, sizes)? else {
-            return Ok(None);
-        };
-        let Some(p) = self.pending.take() else {
-            return Ok(None);
-        };
-        Ok(Some(ClientOp::Pub(Publish {
-            subject: p.subject,
-            reply: p.reply,
-            headers,
-            payload,
-        })))
+        Ok(
+            finish_body(&mut self.pending, buf)?.map(|((subject, reply), headers, payload)| {
+                ClientOp::Pub(Publish {
+                    subject,
+                    reply,
+                    headers,
+                    payload,
+                })
+            }),
+        )
     }
 
     fn decode_sub(line: &Bytes, rest: usize) -> Result<ClientOp, ProtoError> {

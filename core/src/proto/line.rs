@@ -94,7 +94,7 @@ pub(crate) struct BodySizes {
 
 /// Reads the size arguments at the end of `args` and checks them against `payload_max`,
 /// before any of the body is buffered.
-pub(crate) fn parse_body_sizes(
+fn parse_body_sizes(
     args: &heapless_args::Args,
     with_headers: bool,
     payload_max: usize,
@@ -123,7 +123,7 @@ pub(crate) fn parse_body_sizes(
 
 /// Takes a declared body and its `\r\n` off the front of `buf`, split into headers and payload.
 /// `Ok(None)` until all of it is buffered.
-pub(crate) fn take_body(
+fn take_body(
     buf: &mut BytesMut,
     sizes: BodySizes,
 ) -> Result<Option<(Option<Bytes>, Bytes)>, ProtoError> {
@@ -139,6 +139,58 @@ pub(crate) fn take_body(
     bytes::Buf::advance(buf, 2);
     let headers = sizes.header_len.map(|h| body.split_to(h));
     Ok(Some((headers, body)))
+}
+
+/// The control line of a frame with a body (`PUB`/`HPUB`/`MSG`/`HMSG`), read: the
+/// leading arguments (subject, and sid for MSG) stay in `args`, the reply and sizes are out.
+pub(crate) struct FrameLine {
+    /// Arguments; the first `fixed` are the leading ones.
+    pub(crate) args: heapless_args::Args,
+    /// Reply subject, if the line has one.
+    pub(crate) reply: Option<Bytes>,
+    /// Declared body sizes (checked against the payload limit).
+    pub(crate) sizes: BodySizes,
+}
+
+/// Reads `<fixed args> [reply] [<header size>] <total size>` from `line[rest..]`.
+pub(crate) fn parse_frame_line(
+    line: &Bytes,
+    rest: usize,
+    fixed: usize,
+    with_headers: bool,
+    payload_max: usize,
+) -> Result<FrameLine, ProtoError> {
+    let mut args = split_args(line, rest).ok_or(ProtoError::BadArguments("too many arguments"))?;
+    let size_args = if with_headers { 2 } else { 1 };
+    let n = args.len();
+    if n < fixed + size_args || n > fixed + 1 + size_args {
+        return Err(ProtoError::BadArguments("wrong number of arguments"));
+    }
+    let sizes = parse_body_sizes(&args, with_headers, payload_max)?;
+    let reply = (n == fixed + 1 + size_args).then(|| args.take(fixed));
+    Ok(FrameLine { args, reply, sizes })
+}
+
+/// A frame whose control line was read (`head` holds what it said) and whose body is
+/// still arriving.
+#[derive(Debug)]
+pub(crate) struct PendingBody<H> {
+    pub(crate) head: H,
+    pub(crate) sizes: BodySizes,
+}
+
+/// Completes a pending frame once its whole body is buffered: its head, headers, payload.
+pub(crate) fn finish_body<H>(
+    pending: &mut Option<PendingBody<H>>,
+    buf: &mut BytesMut,
+) -> Result<Option<(H, Option<Bytes>, Bytes)>, ProtoError> {
+    let Some(sizes) = pending.as_ref().map(|p| p.sizes) else {
+        return Ok(None);
+    };
+    let Some((headers, payload)) = take_body(buf, sizes)? else {
+        return Ok(None);
+    };
+    Ok(pending.take().map(|p| (p.head, headers, payload)))
 }
 
 /// Case-insensitive comparison of an operation name.

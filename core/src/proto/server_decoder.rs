@@ -2,23 +2,20 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::line::{op_is, parse_body_sizes, split_args, split_op, take_body, take_line, BodySizes};
+use super::line::{
+    finish_body, op_is, parse_frame_line, split_op, take_line, FrameLine, PendingBody,
+};
 use super::{DecodeLimits, Delivery, ServerOp};
 use crate::error::ProtoError;
 
-#[derive(Debug)]
-struct PendingMsg {
-    subject: Bytes,
-    sid: Bytes,
-    reply: Option<Bytes>,
-    sizes: BodySizes,
-}
+/// What a MSG/HMSG control line said: subject, sid and reply.
+type MsgHead = (Bytes, Bytes, Option<Bytes>);
 
 /// Decodes server→client operations from a byte stream fed in arbitrary chunks.
 #[derive(Debug)]
 pub struct ServerDecoder {
     limits: DecodeLimits,
-    pending: Option<PendingMsg>,
+    pending: Option<PendingBody<MsgHead>>,
 }
 
 impl ServerDecoder {
@@ -73,47 +70,33 @@ impl ServerDecoder {
         rest: usize,
         with_headers: bool,
     ) -> Result<(), ProtoError> {
-        let mut args =
-            split_args(line, rest).ok_or(ProtoError::BadArguments("too many arguments"))?;
-        let size_args = if with_headers { 2 } else { 1 };
-        let n = args.len();
-        if n < 2 + size_args || n > 3 + size_args {
-            return Err(ProtoError::BadArguments("wrong number of arguments"));
-        }
-        let sizes = parse_body_sizes(&args, with_headers, self.limits.payload_bytes_max)?;
-        let subject = args.take(0);
-        let sid = args.take(1);
-        let reply = if n == 3 + size_args {
-            Some(args.take(2))
-        } else {
-            None
-        };
-        self.pending = Some(PendingMsg {
-            subject,
-            sid,
+        let max = self.limits.payload_bytes_max;
+        let FrameLine {
+            mut args,
             reply,
+            sizes,
+        } = parse_frame_line(line, rest, 2, with_headers, max)?;
+        self.pending = Some(PendingBody {
+            head: (args.take(0), args.take(1), reply),
             sizes,
         });
         Ok(())
     }
 
     fn decode_payload(&mut self, buf: &mut BytesMut) -> Result<Option<ServerOp>, ProtoError> {
-        let Some(sizes) = self.pending.as_ref().map(|p| p.sizes) else {
-            return Ok(None);
-        };
-        let Some((headers, payload)) = take_body(buf, sizes)? else {
-            return Ok(None);
-        };
-        let Some(p) = self.pending.take() else {
-            return Ok(None);
-        };
-        Ok(Some(ServerOp::Msg(Delivery {
-            subject: p.subject,
-            sid: p.sid,
-            reply: p.reply,
-            headers,
-            payload,
-        })))
+        Ok(
+            finish_body(&mut self.pending, buf)?.map(
+                |((subject, sid, reply), headers, payload)| {
+                    ServerOp::Msg(Delivery {
+                        subject,
+                        sid,
+                        reply,
+                        headers,
+                        payload,
+                    })
+                },
+            ),
+        )
     }
 }
 
