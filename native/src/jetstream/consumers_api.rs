@@ -7,13 +7,14 @@ use rill_core::jetstream::api::{
     ConsumerPauseRequest, ConsumerPauseResponse, CreateConsumerRequest, CreateSubject, ErrorId,
     PagedRequest, SuccessResponse,
 };
-use rill_core::jetstream::consumer::{parse_ack_subject, Consumer, ConsumerState};
+use rill_core::jetstream::consumer::{parse_ack_subject, Consumer, ConsumerState, Effect};
 use rill_core::jetstream::meta::MetaStore;
 use rill_core::jetstream::store::UnixNanos;
 use rill_core::proto::Publish;
 use tracing::{error, info};
 
 use super::service::{ConsumerEntry, Service};
+use super::storage::AnyStore;
 use super::streams_api::store_error;
 
 /// Page size of `CONSUMER.NAMES`.
@@ -99,6 +100,36 @@ impl Service {
             _ => return None,
         };
         Some(result)
+    }
+
+    /// Consumer `name` of `stream` with the stream's store, or the API error for what is missing.
+    fn consumer_ref(&self, stream: &str, name: &str) -> Result<(&Consumer, &AnyStore), ApiError> {
+        let entry = self
+            .streams
+            .get(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let c = entry
+            .consumers
+            .get(name)
+            .ok_or_else(ApiError::consumer_not_found)?;
+        Ok((&c.consumer, entry.stream.store()))
+    }
+
+    /// Like [`Service::consumer_ref`], for changing the consumer.
+    fn consumer_mut(
+        &mut self,
+        stream: &str,
+        name: &str,
+    ) -> Result<(&mut Consumer, &AnyStore), ApiError> {
+        let entry = self
+            .streams
+            .get_mut(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let c = entry
+            .consumers
+            .get_mut(name)
+            .ok_or_else(ApiError::consumer_not_found)?;
+        Ok((&mut c.consumer, entry.stream.store()))
     }
 
     fn consumer_create(
@@ -191,7 +222,7 @@ impl Service {
         }
         self.persist_consumer(stream, name);
         self.meta.flush()?;
-        self.refresh_directory();
+        self.directory_dirty = true;
         self.refresh_push_interest(now);
         Ok(())
     }
@@ -203,18 +234,9 @@ impl Service {
         name: &str,
         config: ConsumerConfig,
     ) -> Result<ConsumerInfo, ApiError> {
-        let entry = self
-            .streams
-            .get_mut(stream)
-            .ok_or_else(ApiError::stream_not_found)?;
-        let c = entry
-            .consumers
-            .get_mut(name)
-            .ok_or_else(ApiError::consumer_not_found)?;
-        let effects = c
-            .consumer
-            .update_config(now, config.clone(), entry.stream.store());
-        let record = serde_json::json!({ "config": config, "created": c.consumer.info(now, entry.stream.store()).created });
+        let (consumer, store) = self.consumer_mut(stream, name)?;
+        let effects = consumer.update_config(now, config.clone(), store);
+        let record = serde_json::json!({ "config": config, "created": consumer.created() });
         let bytes = serde_json::to_vec(&record)
             .map_err(|e| ApiError::with_err(ErrorId::ConsumerCreate, e))?;
         self.meta
@@ -234,17 +256,10 @@ impl Service {
     ) -> Result<ConsumerPauseResponse, ApiError> {
         let req: ConsumerPauseRequest = decode_optional_request(body)?;
         let until = req.pause_until.filter(|t| t.0 > now);
-        let entry = self
-            .streams
-            .get(stream)
-            .ok_or_else(ApiError::stream_not_found)?;
-        let c = entry
-            .consumers
-            .get(name)
-            .ok_or_else(ApiError::consumer_not_found)?;
+        let (consumer, _) = self.consumer_ref(stream, name)?;
         let config = ConsumerConfig {
             pause_until: until,
-            ..c.consumer.config().clone()
+            ..consumer.config().clone()
         };
         self.consumer_update(now, stream, name, config)?;
         Ok(ConsumerPauseResponse {
@@ -260,15 +275,8 @@ impl Service {
         stream: &str,
         name: &str,
     ) -> Result<ConsumerInfo, ApiError> {
-        let entry = self
-            .streams
-            .get(stream)
-            .ok_or_else(ApiError::stream_not_found)?;
-        let c = entry
-            .consumers
-            .get(name)
-            .ok_or_else(ApiError::consumer_not_found)?;
-        Ok(c.consumer.info(now, entry.stream.store()))
+        let (consumer, store) = self.consumer_ref(stream, name)?;
+        Ok(consumer.info(now, store))
     }
 
     fn consumer_names(
@@ -330,7 +338,7 @@ impl Service {
             self.meta.delete(key.as_bytes()).map_err(store_error)?;
         }
         self.meta.flush().map_err(store_error)?;
-        self.refresh_directory();
+        self.directory_dirty = true;
         info!(stream, consumer = name, "consumer deleted");
         Ok(())
     }
@@ -342,19 +350,12 @@ impl Service {
         now: UnixNanos,
         stream: &str,
         name: &str,
-        f: impl FnOnce(
-            &mut Consumer,
-            &super::storage::AnyStore,
-        ) -> Vec<rill_core::jetstream::consumer::Effect>,
+        f: impl FnOnce(&mut Consumer, &AnyStore) -> Vec<Effect>,
     ) {
-        let Some(entry) = self.streams.get_mut(stream) else {
-            return;
-        };
-        let Some(c) = entry.consumers.get_mut(name) else {
-            return;
-        };
-        let effects = f(&mut c.consumer, entry.stream.store());
-        self.apply_effects(now, stream, name, effects);
+        if let Ok((consumer, store)) = self.consumer_mut(stream, name) {
+            let effects = f(consumer, store);
+            self.apply_effects(now, stream, name, effects);
+        }
     }
 
     fn consumer_next(

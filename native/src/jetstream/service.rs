@@ -174,6 +174,8 @@ pub struct Service {
     directory: Arc<std::sync::RwLock<Directory>>,
     /// Subscription generation at the last push-interest check.
     interest_genid: u64,
+    /// Streams or consumers came or went: refresh the [`Directory`] before replying.
+    pub(super) directory_dirty: bool,
     pub(super) api_total: u64,
     pub(super) api_errors: u64,
     /// Replies held until the batch is durable.
@@ -216,6 +218,7 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
         msg_sink,
         directory,
         interest_genid: 0,
+        directory_dirty: false,
         api_total: 0,
         api_errors: 0,
         pending_replies: Vec::new(),
@@ -241,7 +244,8 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
 
 impl Service {
     /// Publishes which streams serve direct gets and which consumers exist to the API sink.
-    pub(super) fn refresh_directory(&self) {
+    pub(super) fn refresh_directory(&mut self) {
+        self.directory_dirty = false;
         let mut d = Directory::default();
         for (name, e) in &self.streams {
             if e.stream.config().allow_direct {
@@ -318,6 +322,10 @@ impl Service {
             if self.cfg.sync_always {
                 self.sync_all();
             }
+            if self.directory_dirty {
+                // Before any reply: a client told "created" can use it at once.
+                self.refresh_directory();
+            }
             for (_, ack) in std::mem::take(&mut self.pending_acks) {
                 self.publisher.publish(&ack);
             }
@@ -333,6 +341,10 @@ impl Service {
             self.wake_consumers(now, &appended);
             self.consumer_timers(now);
             self.persist_dirty_consumers();
+            if self.directory_dirty {
+                // Consumers removed by their timers (inactive ephemerals).
+                self.refresh_directory();
+            }
             self.publisher.flush();
         }
     }

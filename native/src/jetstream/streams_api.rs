@@ -49,7 +49,6 @@ impl Service {
         let subject = String::from_utf8_lossy(&msg.subject).into_owned();
         self.handle_api_inner(now, msg, subject);
         self.api_total += 1;
-        self.refresh_directory();
     }
 
     fn handle_api_inner(&mut self, now: UnixNanos, msg: &Publish, subject: String) {
@@ -276,6 +275,7 @@ impl Service {
         self.save_stream_meta(&config, now)
             .map_err(|e| ApiError::with_err(ErrorId::StreamCreate, e))?;
         self.streams.insert(name.to_string(), entry);
+        self.directory_dirty = true;
         info!(stream = name, "stream created");
         Ok(StreamCreateResponse {
             info: self.stream_info(name, now)?,
@@ -309,6 +309,8 @@ impl Service {
         if overlap {
             return Err(ApiError::new(ErrorId::StreamSubjectOverlap));
         }
+        // allow_direct may change.
+        self.directory_dirty = true;
         let subs = if new.subjects != old.subjects {
             Some(
                 self.capture(&new)
@@ -340,6 +342,7 @@ impl Service {
             .streams
             .remove(name)
             .ok_or_else(ApiError::stream_not_found)?;
+        self.directory_dirty = true;
         self.release(&entry.subs);
         drop(entry);
         self.meta

@@ -198,6 +198,11 @@ impl Consumer {
         &self.state
     }
 
+    /// When the consumer was created.
+    pub fn created(&self) -> UnixNanos {
+        self.created
+    }
+
     /// The consumer's name.
     pub fn name(&self) -> &str {
         &self.name
