@@ -43,8 +43,8 @@ const INTEREST_CHECK_INTERVAL: Duration = Duration::from_millis(5);
 pub enum Input {
     /// A request on `$JS.API.>`.
     Api(Publish),
-    /// A publish captured by a stream's subjects.
-    Msg(Publish),
+    /// A publish captured by the subjects of the named stream.
+    Msg(Arc<str>, Publish),
     /// An ack on `$JS.ACK.>`.
     Ack(Publish),
     /// A flow control reply on `$JS.FC.>`.
@@ -52,10 +52,10 @@ pub enum Input {
 }
 
 /// Which kind of input a sink queues.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum SinkKind {
     Api,
-    Msg,
+    Msg(Arc<str>),
     Ack,
     FlowControl,
 }
@@ -115,9 +115,9 @@ impl InternalSink for Sink {
             }
         }
         let m = msg.clone();
-        let input = match self.kind {
+        let input = match &self.kind {
             SinkKind::Api => Input::Api(m),
-            SinkKind::Msg => Input::Msg(m),
+            SinkKind::Msg(stream) => Input::Msg(stream.clone(), m),
             SinkKind::Ack => Input::Ack(m),
             SinkKind::FlowControl => Input::FlowControl(m),
         };
@@ -170,7 +170,7 @@ pub struct Service {
     pub(super) publisher: InternalPublisher,
     pub(super) streams: BTreeMap<String, StreamEntry>,
     pub(super) meta: SledMeta,
-    msg_sink: Arc<Sink>,
+    tx: mpsc::Sender<Input>,
     directory: Arc<std::sync::RwLock<Directory>>,
     /// Subscription generation at the last push-interest check.
     interest_genid: u64,
@@ -208,14 +208,13 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
     shared.subscribe_internal("$JS.API.>", None, sink(SinkKind::Api))?;
     shared.subscribe_internal("$JS.ACK.>", None, sink(SinkKind::Ack))?;
     shared.subscribe_internal("$JS.FC.>", None, sink(SinkKind::FlowControl))?;
-    let msg_sink = sink(SinkKind::Msg);
     let mut service = Service {
         publisher: InternalPublisher::new(shared.clone()),
         shared,
         cfg,
         streams: BTreeMap::new(),
         meta,
-        msg_sink,
+        tx: tx.clone(),
         directory,
         interest_genid: 0,
         directory_dirty: false,
@@ -262,10 +261,19 @@ impl Service {
 
     /// Subscribes the stream's subjects for capture.
     pub(super) fn capture(&self, config: &StreamConfig) -> anyhow::Result<Vec<Arc<Subscription>>> {
+        // One sink per stream, naming it: a captured message goes to its stream directly.
+        let sink: Arc<dyn InternalSink> = Arc::new(Sink {
+            tx: self.tx.clone(),
+            kind: SinkKind::Msg(Arc::from(config.name.as_str())),
+            refused: AtomicU64::new(0),
+            directory: self.directory.clone(),
+        });
         let mut subs = Vec::new();
         for subject in &config.subjects {
-            let sink: Arc<dyn InternalSink> = self.msg_sink.clone();
-            subs.push(self.shared.subscribe_internal(subject, None, sink)?);
+            subs.push(
+                self.shared
+                    .subscribe_internal(subject, None, sink.clone())?,
+            );
         }
         Ok(subs)
     }
@@ -313,7 +321,7 @@ impl Service {
             for input in batch.drain(..) {
                 match input {
                     Input::Api(msg) => self.handle_api(now, &msg),
-                    Input::Msg(msg) => self.handle_msg(now, msg),
+                    Input::Msg(stream, msg) => self.handle_msg(now, &stream, msg),
                     Input::Ack(msg) => self.handle_ack(now, &msg),
                     Input::FlowControl(msg) => self.handle_flow_control(now, &msg),
                 }
@@ -350,14 +358,16 @@ impl Service {
     }
 
     /// Stores a captured publish; its ack waits for the batch's sync.
-    fn handle_msg(&mut self, now: UnixNanos, msg: Publish) {
-        let Some((name, entry)) = self
+    fn handle_msg(&mut self, now: UnixNanos, stream: &str, msg: Publish) {
+        // Queued before the stream was deleted or its subjects changed: nobody stores it.
+        let Some(entry) = self
             .streams
-            .iter_mut()
-            .find(|(_, e)| e.stream.captures(&msg.subject))
+            .get_mut(stream)
+            .filter(|e| e.stream.captures(&msg.subject))
         else {
             return;
         };
+        let name = stream;
         let result = entry.stream.process(
             now,
             msg.subject.clone(),
@@ -380,7 +390,7 @@ impl Service {
         if let Some(reply) = msg.reply.filter(|_| !entry.stream.config().no_ack) {
             let body = Bytes::from(serde_json::to_vec(&ack).unwrap_or_default());
             self.pending_acks
-                .push((name.clone(), json_msg(reply, body)));
+                .push((name.to_string(), json_msg(reply, body)));
         }
     }
 
