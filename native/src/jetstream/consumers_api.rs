@@ -2,8 +2,8 @@
 
 use bytes::Bytes;
 use rill_core::jetstream::api::{
-    decode_optional_request, decode_request, is_empty_request, ApiError, ApiRequest,
-    ConsumerAction, ConsumerConfig, ConsumerInfo, ConsumerListResponse, ConsumerNamesResponse,
+    decode_optional_request, is_empty_request, ApiError, ApiRequest, ConsumerAction,
+    ConsumerConfig, ConsumerInfo, ConsumerListResponse, ConsumerNamesResponse,
     ConsumerPauseRequest, ConsumerPauseResponse, CreateConsumerRequest, CreateSubject, ErrorId,
     PagedRequest, SuccessResponse,
 };
@@ -139,7 +139,7 @@ impl Service {
         how: CreateSubject<'_>,
         body: &[u8],
     ) -> Result<ConsumerInfo, ApiError> {
-        let mut req: CreateConsumerRequest = decode_request(body)?;
+        let mut req: CreateConsumerRequest = decode_optional_request(body)?;
         req.check_subject(stream, how)?;
         let entry = self
             .streams

@@ -166,6 +166,9 @@ impl Service {
                 );
             }
             ApiRequest::StreamMsgGet(name) => {
+                if is_empty_request(body) {
+                    return Err(ApiError::new(ErrorId::BadRequest));
+                }
                 let r: MsgGetRequest = decode_request(body)?;
                 r.validate_msg_get()?;
                 let stored = self.msg_get(name, &r)?;
@@ -178,6 +181,9 @@ impl Service {
                 );
             }
             ApiRequest::StreamMsgDelete(name) => {
+                if is_empty_request(body) {
+                    return Err(ApiError::new(ErrorId::BadRequest));
+                }
                 let r: MsgDeleteRequest = decode_request(body)?;
                 let entry = self
                     .streams
@@ -250,7 +256,7 @@ impl Service {
         name: &str,
         body: &[u8],
     ) -> Result<StreamCreateResponse, ApiError> {
-        let req: StreamConfigRequest = decode_request(body)?;
+        let req: StreamConfigRequest = decode_optional_request(body)?;
         req.config.check_create_request(name)?;
         let config = req.config.normalize_with(false, req.pedantic)?;
         if let Some(existing) = self.streams.get(name) {
@@ -289,7 +295,11 @@ impl Service {
         name: &str,
         body: &[u8],
     ) -> Result<StreamInfo, ApiError> {
-        let req: StreamConfigRequest = decode_request(body)?;
+        // As nats-server: an empty or `null` body is an empty config, refused for its name.
+        let req: StreamConfigRequest = decode_optional_request(body)?;
+        if req.config.name.is_empty() {
+            req.config.clone().normalize_with(false, req.pedantic)?;
+        }
         if req.config.name != name {
             return Err(ApiError::new(ErrorId::StreamMismatch));
         }
