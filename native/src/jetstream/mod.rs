@@ -4,6 +4,7 @@ mod consumers_api;
 mod effects;
 pub mod filestore;
 pub mod meta_sled;
+mod resources;
 pub mod service;
 pub mod storage;
 mod streams_api;

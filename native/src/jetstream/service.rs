@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use rill_core::jetstream::api::{response_json, PubAck, StreamConfig};
+use rill_core::jetstream::api::{response_json, ApiError, ErrorId, PubAck, StreamConfig};
 use rill_core::jetstream::consumer::Consumer;
 use rill_core::jetstream::meta::MetaStore;
 use rill_core::jetstream::store::{MsgStore, UnixNanos};
@@ -142,6 +142,10 @@ pub struct ServiceConfig {
     pub domain: String,
     /// Name shown as stream leader.
     pub server_name: String,
+    /// `max_memory_store`: most bytes memory streams may reserve and hold (None: no limit).
+    pub max_memory: Option<u64>,
+    /// `max_file_store`: most bytes file streams may reserve and hold (None: no limit).
+    pub max_store: Option<u64>,
 }
 
 /// One consumer and whether its state needs persisting.
@@ -359,6 +363,11 @@ impl Service {
 
     /// Stores a captured publish; its ack waits for the batch's sync.
     fn handle_msg(&mut self, now: UnixNanos, stream: &str, msg: Publish) {
+        // Past the server's storage limit: refused before anything is stored.
+        let exhausted = self
+            .streams
+            .get(stream)
+            .is_some_and(|e| self.storage_exhausted(e.stream.config().storage));
         // Queued before the stream was deleted or its subjects changed: nobody stores it.
         let Some(entry) = self
             .streams
@@ -368,12 +377,16 @@ impl Service {
             return;
         };
         let name = stream;
-        let result = entry.stream.process(
-            now,
-            msg.subject.clone(),
-            msg.headers.clone(),
-            msg.payload.clone(),
-        );
+        let result = if exhausted {
+            Err(ApiError::new(ErrorId::InsufficientResources))
+        } else {
+            entry.stream.process(
+                now,
+                msg.subject.clone(),
+                msg.headers.clone(),
+                msg.payload.clone(),
+            )
+        };
         let ack = match result {
             Ok(stored) => {
                 entry.dirty |= !stored.duplicate;

@@ -218,7 +218,14 @@ impl Service {
         AccountInfo {
             memory,
             storage,
+            reserved_memory: self.reserved(StorageType::Memory, None),
+            reserved_storage: self.reserved(StorageType::File, None),
             streams: self.streams.len() as u64,
+            consumers: self
+                .streams
+                .values()
+                .map(|e| e.consumers.len() as u64)
+                .sum(),
             domain: self.cfg.domain.clone(),
             api: api::ApiStats {
                 level: api::API_LEVEL,
@@ -275,6 +282,7 @@ impl Service {
         {
             return Err(ApiError::new(ErrorId::StreamSubjectOverlap));
         }
+        self.check_reservation(&config, None)?;
         let entry = self
             .open_stream(config.clone(), now)
             .map_err(|e| ApiError::with_err(ErrorId::StreamCreate, e))?;
@@ -312,6 +320,7 @@ impl Service {
             .clone();
         let new = StreamConfig::apply_update(&old, req.config, false, req.pedantic)?;
         self.check_consumer_limits(name, &new)?;
+        self.check_reservation(&new, Some(name))?;
         let overlap = self
             .streams
             .iter()

@@ -112,6 +112,8 @@ fn jetstream_config(shared: &Shared) -> crate::jetstream::service::ServiceConfig
             .unwrap_or(std::time::Duration::from_secs(1)),
         domain: js.domain.clone().unwrap_or_default(),
         server_name: shared.info.server_name.clone(),
+        max_memory: js.max_memory_store.and_then(|v| u64::try_from(v).ok()),
+        max_store: js.max_file_store.and_then(|v| u64::try_from(v).ok()),
     }
 }
 
