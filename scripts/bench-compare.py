@@ -13,8 +13,11 @@ Usage:  scripts/bench-compare.py [options]      (scripts/bench-compare.sh is the
 Environment knobs (options override them):
   MSGS=2000000      messages per publish scenario
   REQ_MSGS=50000    requests in the request/reply scenario
+  JS_MSGS=100000    messages per JetStream scenario (file storage, one replica, window 256)
   ROUNDS=3          rounds per scenario (each round runs both servers)
-  SCENARIOS=...     comma-separated subset of: pub128,pubsub128,req128,pub1k
+  SCENARIOS=...     comma-separated subset of: pub128,pubsub128,req128,pub1k,
+                    jspub128,jsconsume128,jspub128lazy (default: the four core ones; JS=1 adds
+                    the JetStream ones)
   IDLE_SECS=1       idle time before reading the idle RSS
   RILL_SERVER_BIN   server in the "rill" slot (default target/release/rill-server)
   NATS_SERVER_BIN   server in the "nats" slot (default nats-server on PATH, pyenv shim resolved)
@@ -24,6 +27,11 @@ Environment knobs (options override them):
   PIN=1             pin the server to CPU 0 and the bench client to CPU 1 (each then sees one
                     core: less variance, but a different question than "whole machine")
 Sanity check of the method itself: RILL_SERVER_BIN=nats-server (nats-server in both slots).
+
+JetStream scenarios start each server with JetStream on and a fresh store directory.
+`jspub128` and `jsconsume128` compare equal durability: Rill's default (an ack means fsynced,
+group commit) against nats-server with `sync_interval: always`. `jspub128lazy` compares Rill's
+default against nats-server's own default (ack once written, fsync every 2 minutes).
 """
 
 import argparse
@@ -37,6 +45,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -45,13 +54,35 @@ ROOT = Path(__file__).resolve().parent.parent
 LISTEN_RE = re.compile(r"Listening for client connections on (\S+):(\d+)")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
-# name -> (bench arguments with {msgs}/{req_msgs} placeholders, headline side, what one "op" is)
+# name -> (bench arguments with {msgs}/{req_msgs}/{js_msgs} placeholders, headline side, what
+# one "op" is, JetStream durability of the nats slot: None (no JetStream), "always", "default")
 SCENARIOS = {
-    "pub128": ("bench.pub --pub 1 --msgs {msgs} --size 128", "pub", "msg published"),
-    "pubsub128": ("bench.pubsub --pub 1 --sub 1 --msgs {msgs} --size 128", "sub", "msg published"),
-    "req128": ("bench.req --request --pub 1 --sub 1 --msgs {req_msgs} --size 128", "pub", "request"),
-    "pub1k": ("bench.pub1k --pub 1 --msgs {msgs} --size 1KB", "pub", "msg published"),
+    "pub128": ("bench.pub --pub 1 --msgs {msgs} --size 128", "pub", "msg published", None),
+    "pubsub128": ("bench.pubsub --pub 1 --sub 1 --msgs {msgs} --size 128", "sub",
+                  "msg published", None),
+    "req128": ("bench.req --request --pub 1 --sub 1 --msgs {req_msgs} --size 128", "pub",
+               "request", None),
+    "pub1k": ("bench.pub1k --pub 1 --msgs {msgs} --size 1KB", "pub", "msg published", None),
+    "jspub128": ("bench.js --js --pub 1 --msgs {js_msgs} --size 128 --window 256", "pub",
+                 "msg stored", "always"),
+    "jsconsume128": ("bench.js --js --pub 1 --sub 1 --msgs {js_msgs} --size 128 --window 256 "
+                     "--batch 256", "sub", "msg stored and consumed", "always"),
+    "jspub128lazy": ("bench.js --js --pub 1 --msgs {js_msgs} --size 128 --window 256", "pub",
+                     "msg stored", "default"),
 }
+CORE_SCENARIOS = ["pub128", "pubsub128", "req128", "pub1k"]
+JS_SCENARIOS = ["jspub128", "jsconsume128", "jspub128lazy"]
+
+
+def jetstream_args(slot, durability, store):
+    """Extra server arguments for a JetStream scenario in `slot`, storing under `store`."""
+    if durability is None:
+        return []
+    if slot == "nats" and durability == "always":
+        conf = Path(store) / "js.conf"
+        conf.write_text(f'jetstream {{\n  store_dir: "{store}"\n  sync_interval: always\n}}\n')
+        return ["-c", str(conf)]
+    return ["-js", "-sd", store]
 
 LIVE = []  # every child process still running, for the cleanup handlers
 
@@ -124,11 +155,11 @@ def proc_status_kib(pid, key):
 class Server:
     """One server process started on a random loopback port."""
 
-    def __init__(self, binary, cpus=None, startup_secs=15.0):
+    def __init__(self, binary, cpus=None, startup_secs=15.0, extra=()):
         self.binary = binary
         self.lines = []
         self.proc = subprocess.Popen(
-            [binary, "-a", "127.0.0.1", "-p", "-1"],
+            [binary, *extra, "-a", "127.0.0.1", "-p", "-1"],
             preexec_fn=pin_to(cpus),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -186,9 +217,17 @@ def run_bench(bench_cmd, args, port, timeout, cpus=None):
 
 
 def one_round(slot, binary, scenario, cfg):
-    args_tmpl, side, _op = SCENARIOS[scenario]
-    args = shlex.split(args_tmpl.format(msgs=cfg.msgs, req_msgs=cfg.req_msgs))
-    server = Server(binary, cpus={0} if cfg.pin else None)
+    args_tmpl, side, _op, durability = SCENARIOS[scenario]
+    args = shlex.split(args_tmpl.format(msgs=cfg.msgs, req_msgs=cfg.req_msgs,
+                                        js_msgs=cfg.js_msgs))
+    store = tempfile.mkdtemp(prefix="bench-js-") if durability else None
+    try:
+        server = Server(binary, cpus={0} if cfg.pin else None,
+                        extra=jetstream_args(slot, durability, store))
+    except RuntimeError:
+        if store:
+            shutil.rmtree(store, ignore_errors=True)
+        raise
     try:
         time.sleep(cfg.idle_secs)
         idle_rss_kib = proc_status_kib(server.pid, "VmRSS")
@@ -200,6 +239,8 @@ def one_round(slot, binary, scenario, cfg):
         peak_rss_kib = proc_status_kib(server.pid, "VmHWM")
     finally:
         server.stop()
+        if store:
+            shutil.rmtree(store, ignore_errors=True)
     ops = result["pub"]["msgs"]
     return {
         "slot": slot,
@@ -263,7 +304,8 @@ def fmt_ratio(row, key):
 def print_table(rows, cfg):
     print()
     print(f"rill = {cfg.rill_server}   nats = {cfg.nats_server}")
-    print(f"MSGS={cfg.msgs:,} REQ_MSGS={cfg.req_msgs:,} ROUNDS={cfg.rounds} PIN={int(cfg.pin)}; "
+    print(f"MSGS={cfg.msgs:,} REQ_MSGS={cfg.req_msgs:,} JS_MSGS={cfg.js_msgs:,} "
+          f"ROUNDS={cfg.rounds} PIN={int(cfg.pin)}; "
           "medians over rounds, ratio = median of per-round rill/nats (min-max)")
     head = ("scenario", "rate side", "rill msgs/s", "nats msgs/s", "ratio (higher=better)",
             "srv CPU ns/op rill", "nats", "ratio (lower=better)",
@@ -287,7 +329,8 @@ def print_table(rows, cfg):
                          for i, (c, w) in enumerate(zip(line, widths))))
         if n == 0:
             print("-+-".join("-" * w for w in widths))
-    print("ops: 'msg published' for publish scenarios; one request+reply for req128")
+    print("ops: 'msg published' for publish scenarios; one request+reply for req128; JetStream: "
+          "nats slot with sync_interval: always (js*128) or its default (jspub128lazy)")
 
 
 def parse_args():
@@ -298,8 +341,10 @@ def parse_args():
                                 epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("--msgs", type=int, default=int(env("MSGS", "2000000")))
     p.add_argument("--req-msgs", type=int, default=int(env("REQ_MSGS", "50000")))
+    p.add_argument("--js-msgs", type=int, default=int(env("JS_MSGS", "100000")))
     p.add_argument("--rounds", type=int, default=int(env("ROUNDS", "3")))
-    p.add_argument("--scenarios", default=env("SCENARIOS", ",".join(SCENARIOS)))
+    default_scenarios = CORE_SCENARIOS + (JS_SCENARIOS if env("JS", "") not in ("", "0") else [])
+    p.add_argument("--scenarios", default=env("SCENARIOS", ",".join(default_scenarios)))
     p.add_argument("--idle-secs", type=float, default=float(env("IDLE_SECS", "1")))
     p.add_argument("--rill-server", "--rill-bin",
                    default=env("RILL_SERVER_BIN", str(target / "release" / "rill-server")))

@@ -21,7 +21,11 @@
 //! | `--request [--pub N]` | `request`: requesters, answered by repliers elsewhere |
 //! | `--sub M --reply` | `reply`: answer `--msgs` requests from requesters elsewhere |
 //! | `--request --sub M` (or `--pub N --sub M --reply`) | `request-reply`: both, here |
+//! | `--js --pub N` | `js-pub`: JetStream async publish into a fresh stream (see [`jetstream`]) |
+//! | `--js --sub M` | `js-consume`: M clients share a pull consumer, acking each message |
+//! | `--js --pub N --sub M` | `js-pub-consume`: publish, then consume |
 
+mod jetstream;
 mod progress;
 mod report;
 mod runner;
@@ -76,6 +80,39 @@ pub struct BenchArgs {
     /// Also write per-client results to FILE in `nats bench`'s CSV layout.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// JetStream: publish into a stream and/or consume it with a pull consumer.
+    #[arg(long)]
+    pub js: bool,
+    /// JetStream stream name (created afresh by publishers).
+    #[arg(long, value_name = "NAME", default_value = "benchstream")]
+    pub stream: String,
+    /// JetStream storage of the stream.
+    #[arg(long, value_enum, default_value_t = StorageArg::File)]
+    pub storage: StorageArg,
+    /// JetStream publishers: most acknowledgements outstanding per publisher.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub window: usize,
+    /// JetStream consumers: messages asked for per pull request.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub batch: usize,
+}
+
+/// `--storage`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageArg {
+    /// File storage.
+    File,
+    /// Memory storage.
+    Memory,
+}
+
+impl From<StorageArg> for async_nats::jetstream::stream::StorageType {
+    fn from(s: StorageArg) -> Self {
+        match s {
+            StorageArg::File => Self::File,
+            StorageArg::Memory => Self::Memory,
+        }
+    }
 }
 
 /// What a run does, resolved from [`BenchArgs`].
@@ -87,6 +124,8 @@ pub(crate) struct Plan {
     pub subs: usize,
     /// Requests and replies instead of plain publishes.
     pub request_reply: bool,
+    /// JetStream publish/consume.
+    pub jetstream: bool,
 }
 
 impl Plan {
@@ -98,7 +137,11 @@ impl Plan {
             pubs: args.pubs,
             subs: args.subs,
             request_reply,
+            jetstream: args.js,
         };
+        if args.js && request_reply {
+            bail!("--js cannot be combined with --request or --reply");
+        }
         if args.reply && !args.request && args.subs == 0 {
             bail!("--reply needs --sub N: the number of repliers");
         }
@@ -117,6 +160,13 @@ impl Plan {
 
     /// The mode's name, as reported in the summary and the JSON.
     pub fn mode(&self) -> &'static str {
+        if self.jetstream {
+            return match (self.pubs > 0, self.subs > 0) {
+                (true, false) => "js-pub",
+                (false, _) => "js-consume",
+                (true, true) => "js-pub-consume",
+            };
+        }
         match (self.request_reply, self.pubs > 0, self.subs > 0) {
             (false, true, false) => "pub",
             (false, false, _) => "sub",
@@ -157,7 +207,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         );
         writeln!(std::io::stdout().lock(), "{banner}")?;
     }
-    let report = runner::execute(&args, plan).await?;
+    let report = if plan.jetstream {
+        jetstream::execute(&args, plan).await?
+    } else {
+        runner::execute(&args, plan).await?
+    };
     let mut stdout = std::io::stdout().lock();
     if args.json {
         writeln!(stdout, "{}", report.json())?;
@@ -206,6 +260,13 @@ mod tests {
             mode(&["foo", "--pub", "2", "--sub", "1", "--reply"]),
             "request-reply"
         );
+        assert_eq!(mode(&["foo", "--js"]), "js-pub");
+        assert_eq!(mode(&["foo", "--js", "--sub", "2"]), "js-consume");
+        assert_eq!(
+            mode(&["foo", "--js", "--pub", "2", "--sub", "2"]),
+            "js-pub-consume"
+        );
+        assert_eq!(mode(&["foo", "--js", "--request"]), "error");
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub(crate) async fn execute(args: &BenchArgs, plan: Plan) -> anyhow::Result<Repo
     }
 }
 
-type Task<T> = JoinHandle<anyhow::Result<T>>;
+pub(super) type Task<T> = JoinHandle<anyhow::Result<T>>;
 
 /// A receiving client whose subscription is already registered on the server.
 type Receiver = (Client, Subscriber);
@@ -214,7 +214,10 @@ fn spawn_receivers(
 }
 
 /// Checks the payload against the server's `max_payload`; returns the server's name and version.
-fn check_payload(client: Option<&Client>, size: usize) -> anyhow::Result<(String, String)> {
+pub(super) fn check_payload(
+    client: Option<&Client>,
+    size: usize,
+) -> anyhow::Result<(String, String)> {
     let Some(client) = client else {
         bail!("nothing to run: no publishers and no subscribers");
     };
@@ -231,7 +234,7 @@ fn check_payload(client: Option<&Client>, size: usize) -> anyhow::Result<(String
 
 /// Splits `total` messages between `clients` as evenly as possible, the first ones taking the
 /// remainder.
-fn split(total: u64, clients: usize) -> Vec<u64> {
+pub(super) fn split(total: u64, clients: usize) -> Vec<u64> {
     let Ok(n) = u64::try_from(clients) else {
         return Vec::new();
     };
@@ -244,7 +247,7 @@ fn split(total: u64, clients: usize) -> Vec<u64> {
 }
 
 /// Waits for every task, returning the first error (a panicked task counts as one).
-async fn join_all<T>(tasks: Vec<Task<T>>) -> anyhow::Result<Vec<T>> {
+pub(super) async fn join_all<T>(tasks: Vec<Task<T>>) -> anyhow::Result<Vec<T>> {
     let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
         results.push(task.await.context("benchmark client task failed")??);
