@@ -105,3 +105,31 @@ async fn sigkill_restart_keeps_everything_acknowledged() {
     let server = start(&store);
     check_after_restart(&server, true).await;
 }
+
+fn start_with_sync_interval(store: &TempDir) -> TestServer {
+    let conf = format!(
+        "jetstream {{\n  store_dir: \"{}\"\n  sync_interval: \"200ms\"\n}}\n",
+        store.path().display()
+    );
+    ServerBuilder::new().config(conf).start()
+}
+
+#[tokio::test]
+async fn with_a_sync_interval_a_graceful_restart_keeps_everything() {
+    let store = TempDir::new();
+    let mut server = start_with_sync_interval(&store);
+    if !reference_server() {
+        assert!(
+            server.wait_for_log("Sync:            every 200ms", Duration::from_secs(2)),
+            "the relaxed durability is announced:\n{}",
+            server.log()
+        );
+    }
+    fill_and_consume(&server).await;
+    server.signal("TERM");
+    server
+        .wait_exit(Duration::from_secs(10))
+        .expect("exits on SIGTERM");
+    let server = start_with_sync_interval(&store);
+    check_after_restart(&server, false).await;
+}

@@ -240,6 +240,9 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
             format!("every {:?}", service.cfg.sync_interval)
         }
     );
+    let limit = |l: Option<u64>| l.map_or_else(|| "no limit".to_string(), |b| format!("{b} bytes"));
+    info!("  Max Memory:      {}", limit(service.cfg.max_memory));
+    info!("  Max Storage:     {}", limit(service.cfg.max_store));
     info!("  Streams:         {}", service.streams.len());
     tokio::spawn(service.run(rx));
     Ok(())
