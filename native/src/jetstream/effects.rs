@@ -231,8 +231,12 @@ impl Service {
         }
     }
 
-    /// Persists the state of every consumer that changed.
-    pub(super) fn persist_dirty_consumers(&mut self) {
+    /// Writes the state of every consumer that changed to the metadata store; with `durable`,
+    /// also flushes the store (an fsync) so that replies confirming it (acks that asked for a
+    /// reply, API responses) only leave once it survives a crash. Without, sled flushes it in
+    /// the background within its flush interval: a crash before then redelivers messages
+    /// whose acks asked for no confirmation, which at-least-once delivery allows.
+    pub(super) fn persist_dirty_consumers(&mut self, durable: bool) {
         let dirty: Vec<(String, String)> = self
             .streams
             .iter()
@@ -246,7 +250,9 @@ impl Service {
         for (s, n) in &dirty {
             self.persist_consumer(s, n);
         }
-        if !dirty.is_empty() {
+        self.meta_unflushed |= !durable && !dirty.is_empty();
+        if durable && (self.meta_unflushed || !dirty.is_empty()) {
+            self.meta_unflushed = false;
             if let Err(e) = self.meta.flush() {
                 error!("cannot flush consumer state: {e}");
             }

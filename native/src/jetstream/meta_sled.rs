@@ -30,6 +30,8 @@ impl SledMeta {
             let opened = sled::Config::new()
                 .path(dir)
                 .cache_capacity(8 * 1024 * 1024)
+                // Unconfirmed consumer state (plain acks) reaches the disk within this.
+                .flush_every_ms(Some(500))
                 .open();
             match opened {
                 Ok(db) => return Ok(SledMeta { db }),

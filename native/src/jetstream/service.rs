@@ -184,6 +184,8 @@ pub struct Service {
     pub(super) api_errors: u64,
     /// Replies held until the batch is durable.
     pub(super) pending_replies: Vec<Publish>,
+    /// Consumer state written to the metadata store but not flushed yet.
+    pub(super) meta_unflushed: bool,
     /// Publish acknowledgements held until their stream is synced: (stream, ack message).
     pending_acks: Vec<(String, Publish)>,
 }
@@ -225,6 +227,7 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
         api_total: 0,
         api_errors: 0,
         pending_replies: Vec::new(),
+        meta_unflushed: false,
         pending_acks: Vec::new(),
     };
     service.load_streams()?;
@@ -341,6 +344,9 @@ impl Service {
                 // Before any reply: a client told "created" can use it at once.
                 self.refresh_directory();
             }
+            // Consumer state a reply confirms (an ack asking for a reply, a created consumer)
+            // is durable before the reply leaves.
+            self.persist_dirty_consumers(!self.pending_replies.is_empty());
             for (_, ack) in std::mem::take(&mut self.pending_acks) {
                 self.publisher.publish(&ack);
             }
@@ -355,7 +361,7 @@ impl Service {
                 .collect();
             self.wake_consumers(now, &appended);
             self.consumer_timers(now);
-            self.persist_dirty_consumers();
+            self.persist_dirty_consumers(false);
             if self.directory_dirty {
                 // Consumers removed by their timers (inactive ephemerals).
                 self.refresh_directory();

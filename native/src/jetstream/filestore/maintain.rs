@@ -25,6 +25,8 @@ struct Rewrite {
 impl FileStore {
     /// Deletes garbage segments and compacts at most one segment (bounded work per sync).
     pub(super) fn maintain(&mut self) -> Result<(), StoreError> {
+        // Segments may be rewritten or deleted below: read-ahead bytes may go stale.
+        self.readahead.clear();
         let active = self.active.as_ref().map(|a| a.id);
         let candidates: Vec<u32> = self
             .dirty

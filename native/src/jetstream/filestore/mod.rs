@@ -48,6 +48,7 @@
 mod apply;
 mod index;
 mod maintain;
+mod readahead;
 mod recover;
 mod segment;
 mod write;
@@ -142,6 +143,8 @@ pub struct FileStore {
     dirty: BTreeSet<u32>,
     cache: Cache,
     readers: Readers,
+    /// The last bytes read ahead from a segment file.
+    readahead: readahead::ReadAhead,
     /// First sequence when empty (0 when never written, purged or skipped).
     empty_first: u64,
     last_seq: u64,
@@ -176,6 +179,7 @@ impl FileStore {
             dirty: BTreeSet::new(),
             cache: Cache::new(cfg.cache_bytes_max),
             readers: Readers::default(),
+            readahead: readahead::ReadAhead::default(),
             empty_first: 0,
             last_seq: 0,
             last_time: 0,
@@ -243,7 +247,16 @@ impl FileStore {
         if let Some(bytes) = self.cache.get(slot.seg, offset, len) {
             return Ok(bytes);
         }
-        let mut buf = vec![0u8; len];
+        if let Some(bytes) = self.readahead.get(slot.seg, offset, len) {
+            return Ok(bytes);
+        }
+        // Read ahead up to what the file holds (never into the unwritten buffer).
+        let on_disk = self.segs.get(&slot.seg).map_or(0, |s| s.len);
+        let end = offset
+            .saturating_add(len.max(readahead::READAHEAD_BYTES) as u64)
+            .min(on_disk)
+            .max(offset + len as u64);
+        let mut buf = vec![0u8; (end - offset) as usize];
         let read = match active {
             Some(active) => segment::read_exact_at(&active.file, &mut buf, offset),
             None => self
@@ -254,7 +267,11 @@ impl FileStore {
         read.map_err(|e| {
             StoreError::Corrupt(format!("reading segment {} at {offset}: {e}", slot.seg))
         })?;
-        Ok(Bytes::from(buf))
+        let data = Bytes::from(buf);
+        if data.len() > len {
+            self.readahead.fill(slot.seg, offset, data.clone());
+        }
+        Ok(data.slice(..len))
     }
 
     fn load(&self, seq: u64) -> Result<Option<StoredMsg>, StoreError> {
