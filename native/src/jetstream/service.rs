@@ -334,6 +334,8 @@ impl Service {
                 // Before any reply: a client told "created" can use it at once.
                 self.refresh_directory();
             }
+            // Durable now: republish copies go out where nats-server sends them, before acks.
+            self.publish_republished();
             for (_, ack) in std::mem::take(&mut self.pending_acks) {
                 self.publisher.publish(&ack);
             }
@@ -415,10 +417,16 @@ impl Service {
     fn expire(&mut self, now: UnixNanos) {
         for (name, entry) in self.streams.iter_mut() {
             if entry.stream.next_expiry().is_some_and(|t| t <= now) {
+                let last_seq = entry.stream.state().last_seq;
                 match entry.stream.expire(now) {
                     Ok(n) if n > 0 => entry.dirty = true,
                     Ok(_) => {}
                     Err(e) => warn!(stream = %name, "expiry failed: {e:?}"),
+                }
+                // Subject delete markers are new messages: consumers get to deliver them.
+                if entry.stream.state().last_seq != last_seq {
+                    entry.dirty = true;
+                    entry.appended = true;
                 }
             }
         }
