@@ -403,6 +403,8 @@ impl Service {
             entry.dirty = false;
             if let Err(e) = entry.stream.store_mut().sync() {
                 error!(stream = %name, "store sync failed, publishes are not acknowledged: {e}");
+                // Not durable: republishing the copies would announce messages that may be lost.
+                drop(entry.stream.take_republished());
                 let err = super::streams_api::store_error(e);
                 let refused = Bytes::from(
                     serde_json::to_vec(&PubAck::refused(name, err)).unwrap_or_default(),
