@@ -13,12 +13,20 @@ WORK="${ASYNC_NATS_WORK:-${TMPDIR:-/tmp}/conformance-async-nats-0.51.0}/async-na
 cargo build -q -p rill --bin rill-server
 export NATS_SERVER_BIN="$PWD/target/debug/rill-server" RUST_BACKTRACE=0
 cd "$WORK" || { echo "run scripts/async-nats-suite.sh once first"; exit 2; }
+# Tests slow by design get more time: kv::watch_hearbeats_first puts a value every 10 s,
+# ten times, so it takes ~100 s against nats-server too.
+timeout_for() {
+  case "$1" in
+    kv::watch_hearbeats_first) echo "${LONG_TEST_TIMEOUT:-150}" ;;
+    *) echo "${PER_TEST_TIMEOUT:-45}" ;;
+  esac
+}
 for f in "${FILES[@]}"; do
   bin=$(ls -t "$DEPS/$f"-* 2>/dev/null | grep -v '\.d$' | head -1)
   [ -n "$bin" ] || { echo "no test binary for $f"; continue; }
   pass=0; fail=0
   for t in $("$bin" --list 2>/dev/null | grep ': test$' | sed 's/: test$//'); do
-    timeout "${PER_TEST_TIMEOUT:-45}" "$bin" --exact "$t" --test-threads 1 >/dev/null 2>&1
+    timeout "$(timeout_for "$t")" "$bin" --exact "$t" --test-threads 1 >/dev/null 2>&1
     case $? in
       0) echo "PASS $f $t"; pass=$((pass+1)) ;;
       124) echo "HANG $f $t"; fail=$((fail+1)) ;;

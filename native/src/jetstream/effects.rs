@@ -59,13 +59,13 @@ impl Service {
                     self.publisher.publish(&out);
                 }
                 Effect::AckDone { to } => {
-                    let out = Publish {
+                    // Held until the consumer state it confirms is flushed.
+                    self.pending_replies.push(Publish {
                         subject: to,
                         reply: None,
                         headers: None,
                         payload: Bytes::new(),
-                    };
-                    self.publisher.publish(&out);
+                    });
                 }
                 Effect::Acked { stream_seq } => self.retire(now, stream, stream_seq),
                 Effect::StateChanged => {

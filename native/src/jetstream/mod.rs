@@ -4,6 +4,7 @@ mod consumers_api;
 mod effects;
 pub mod filestore;
 pub mod meta_sled;
+mod republish;
 mod resources;
 pub mod service;
 pub mod storage;
@@ -12,3 +13,5 @@ mod streams_api;
 mod tests;
 #[cfg(test)]
 mod tests_consumers;
+#[cfg(test)]
+mod tests_republish;

@@ -347,6 +347,8 @@ impl Service {
             // Consumer state a reply confirms (an ack asking for a reply, a created consumer)
             // is durable before the reply leaves.
             self.persist_dirty_consumers(!self.pending_replies.is_empty());
+            // Durable now: republish copies go out where nats-server sends them, before acks.
+            self.publish_republished();
             for (_, ack) in std::mem::take(&mut self.pending_acks) {
                 self.publisher.publish(&ack);
             }
@@ -361,7 +363,11 @@ impl Service {
                 .collect();
             self.wake_consumers(now, &appended);
             self.consumer_timers(now);
-            self.persist_dirty_consumers(false);
+            let confirm = !self.pending_replies.is_empty();
+            self.persist_dirty_consumers(confirm);
+            for reply in std::mem::take(&mut self.pending_replies) {
+                self.publisher.publish(&reply);
+            }
             if self.directory_dirty {
                 // Consumers removed by their timers (inactive ephemerals).
                 self.refresh_directory();
@@ -423,6 +429,8 @@ impl Service {
             entry.dirty = false;
             if let Err(e) = entry.stream.store_mut().sync() {
                 error!(stream = %name, "store sync failed, publishes are not acknowledged: {e}");
+                // Not durable: republishing the copies would announce messages that may be lost.
+                drop(entry.stream.take_republished());
                 let err = super::streams_api::store_error(e);
                 let refused = Bytes::from(
                     serde_json::to_vec(&PubAck::refused(name, err)).unwrap_or_default(),
@@ -437,10 +445,16 @@ impl Service {
     fn expire(&mut self, now: UnixNanos) {
         for (name, entry) in self.streams.iter_mut() {
             if entry.stream.next_expiry().is_some_and(|t| t <= now) {
+                let last_seq = entry.stream.state().last_seq;
                 match entry.stream.expire(now) {
                     Ok(n) if n > 0 => entry.dirty = true,
                     Ok(_) => {}
                     Err(e) => warn!(stream = %name, "expiry failed: {e:?}"),
+                }
+                // Subject delete markers are new messages: consumers get to deliver them.
+                if entry.stream.state().last_seq != last_seq {
+                    entry.dirty = true;
+                    entry.appended = true;
                 }
             }
         }

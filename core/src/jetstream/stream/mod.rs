@@ -8,16 +8,22 @@
 
 mod dedupe;
 mod limits;
+mod markers;
 mod publish;
+mod republish;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_republish;
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
 pub use dedupe::Dedupe;
+pub use markers::{MARKER_REASON, REASON_MAX_AGE};
 pub use publish::Stored;
+pub use republish::{map_subject, Republished};
 
 use crate::jetstream::api::{ApiError, ErrorId, StreamConfig};
 use crate::jetstream::store::{
@@ -63,6 +69,8 @@ pub struct Stream<S: MsgStore> {
     last_msg_id: Option<alloc::string::String>,
     /// Per-message TTL deadlines: expiry time → sequences.
     ttls: BTreeMap<UnixNanos, Vec<u64>>,
+    /// Copies of stored messages waiting for the runtime to publish (`republish`).
+    republished: Vec<Republished>,
 }
 
 impl<S: MsgStore> Stream<S> {
@@ -76,6 +84,7 @@ impl<S: MsgStore> Stream<S> {
             dedupe: Dedupe::default(),
             last_msg_id: None,
             ttls: BTreeMap::new(),
+            republished: Vec::new(),
         };
         if stream.store.state().last_seq == 0 && stream.config.first_seq > 1 {
             stream
@@ -198,9 +207,11 @@ impl<S: MsgStore> Stream<S> {
     }
 
     /// Removes messages past `max_age` or their own TTL, and forgets message ids past the
-    /// duplicate window. Returns how many messages were removed.
+    /// duplicate window. With subject delete markers on, stores a marker on each subject
+    /// this emptied. Returns how many messages were removed.
     pub fn expire(&mut self, now: UnixNanos) -> Result<u64, ApiError> {
         let mut removed = 0;
+        let mut emptied = Vec::new();
         if self.config.duplicate_window > 0 {
             self.dedupe
                 .prune(now.saturating_sub(self.config.duplicate_window));
@@ -212,6 +223,7 @@ impl<S: MsgStore> Stream<S> {
                     break;
                 }
                 self.store.remove(first.seq).map_err(store_err)?;
+                self.note_expired(&first, &mut emptied);
                 removed += 1;
             }
         }
@@ -221,10 +233,20 @@ impl<S: MsgStore> Stream<S> {
             }
             let seqs = self.ttls.pop_first().map(|(_, s)| s).unwrap_or_default();
             for seq in seqs {
+                let msg = match self.markers_on() {
+                    true => self.store.get(seq).map_err(store_err)?,
+                    false => None,
+                };
                 if self.store.remove(seq).map_err(store_err)? {
+                    if let Some(msg) = msg {
+                        self.note_expired(&msg, &mut emptied);
+                    }
                     removed += 1;
                 }
             }
+        }
+        if !emptied.is_empty() {
+            self.place_markers(now, emptied)?;
         }
         Ok(removed)
     }

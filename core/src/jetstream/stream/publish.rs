@@ -3,6 +3,7 @@
 use alloc::string::ToString;
 use bytes::Bytes;
 
+use super::republish::StoredParts;
 use super::{hdr, store_err, Stream, HEADERS_BYTES_MAX};
 use crate::jetstream::api::{parse_msg_ttl, ApiError, ErrorId};
 use crate::jetstream::store::{MsgStore, PurgeRequest, UnixNanos};
@@ -69,14 +70,26 @@ impl<S: MsgStore> Stream<S> {
         self.check_expectations(&parsed, &subject)?;
         let rollup = self.check_rollup(&parsed)?;
         let ttl_secs = self.check_ttl(&parsed)?;
+        let (ttl_secs, headers) = self.raise_ttl(ttl_secs, headers);
+        let republish = self.republish_target(&subject)?;
         let size = Self::size_of(&subject, headers.as_ref(), &payload);
         if rollup.is_none() {
             self.check_discard_new(&subject, size)?;
         }
         let seq = self
             .store
-            .append(subject.clone(), headers, payload, now)
+            .append(subject.clone(), headers.clone(), payload.clone(), now)
             .map_err(store_err)?;
+        if let Some(target) = republish {
+            let parts = StoredParts {
+                seq,
+                time: now,
+                subject: &subject,
+                headers: headers.as_ref(),
+                payload: &payload,
+            };
+            self.queue_republish(target, parts);
+        }
         if let Some(id) = msg_id {
             if self.config.duplicate_window > 0 {
                 self.dedupe.insert(id, seq, now);
