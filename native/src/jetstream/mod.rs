@@ -3,6 +3,7 @@
 mod consumers_api;
 mod effects;
 pub mod filestore;
+pub mod jsz;
 pub mod meta_sled;
 mod republish;
 mod resources;

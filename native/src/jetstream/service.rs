@@ -49,6 +49,8 @@ pub enum Input {
     Ack(Publish),
     /// A flow control reply on `$JS.FC.>`.
     FlowControl(Publish),
+    /// The monitoring server asks for `/jsz`.
+    Jsz(super::jsz::JszRequest),
 }
 
 /// Which kind of input a sink queues.
@@ -202,6 +204,8 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
     std::fs::create_dir_all(cfg.dir.join("streams"))?;
     let meta = SledMeta::open(&cfg.dir.join("meta"))?;
     let (tx, rx) = mpsc::channel(INPUT_QUEUE_MAX);
+    // A second start (tests) keeps the first sender; the monitor then reports the first.
+    let _ = shared.jetstream.set(tx.clone());
     let directory = Arc::new(std::sync::RwLock::new(Directory::default()));
     let sink = |kind| {
         Arc::new(Sink {
@@ -334,6 +338,7 @@ impl Service {
                     Input::Msg(stream, msg) => self.handle_msg(now, &stream, msg),
                     Input::Ack(msg) => self.handle_ack(now, &msg),
                     Input::FlowControl(msg) => self.handle_flow_control(now, &msg),
+                    Input::Jsz(req) => self.answer_jsz(now, req),
                 }
             }
             self.expire(now);

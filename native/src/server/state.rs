@@ -65,6 +65,8 @@ pub struct Shared {
     pub system_client: Arc<Client>,
     /// Subscriptions of internal subscribers (JetStream, system services).
     pub internal_subs: Mutex<Vec<Arc<Subscription>>>,
+    /// The JetStream service's input, once it runs (monitoring asks it for `/jsz`).
+    pub jetstream: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::jetstream::service::Input>>,
 }
 
 impl Shared {
@@ -88,6 +90,7 @@ impl Shared {
             http_req_stats: Mutex::new(BTreeMap::new()),
             system_client: Client::new(0, std::net::SocketAddr::from(([0, 0, 0, 0], 0)), 0),
             internal_subs: Mutex::new(Vec::new()),
+            jetstream: std::sync::OnceLock::new(),
         })
     }
 

@@ -40,7 +40,7 @@ pub fn dispatch(shared: &Shared, path: &str, q: &Query) -> (u16, Value) {
     match path {
         "/" => (
             200,
-            json!({"endpoints": ["/varz", "/connz", "/routez", "/subsz", "/healthz"]}),
+            json!({"endpoints": ["/varz", "/connz", "/routez", "/subsz", "/healthz", "/jsz"]}),
         ),
         "/varz" => (200, varz(shared)),
         "/connz" => (200, connz(shared, q)),

@@ -5,6 +5,7 @@
 //! request size, JSON (or JSONP with `?callback=`) out.
 
 mod endpoints;
+mod jsz;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -79,6 +80,8 @@ async fn handle(shared: Arc<Shared>, mut stream: TcpStream) {
     debug!(path, "monitoring request");
     let (status, body) = if method != "GET" && method != "HEAD" {
         (405, serde_json::json!({"error": "method not allowed"}))
+    } else if path.trim_end_matches('/') == "/jsz" {
+        jsz::jsz(&shared, &query).await
     } else {
         endpoints::dispatch(&shared, path, &query)
     };
