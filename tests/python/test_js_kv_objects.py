@@ -1,15 +1,13 @@
 """Key/Value and Object Store through nats-py's own APIs (built on streams, direct get,
 rollups, expected-last-subject-sequence and ordered push consumers)."""
 
-import asyncio
 import base64
 import hashlib
 import os
-import time
 
 import pytest
 from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js.api import KeyValueConfig, ObjectMeta, StorageType
+from nats.js.api import ObjectMeta, StorageType
 from nats.js.errors import (
     BucketNotFoundError,
     KeyNotFoundError,
@@ -20,12 +18,9 @@ from nats.js.errors import (
 )
 from nats.js.kv import KV_DEL, KV_PURGE
 
+from conftest import eventually
+
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def js_server(start_server, tmp_path):
-    return start_server(args=["-js", "-sd", str(tmp_path)])
 
 
 async def kv_ctx(js_server, connect, **cfg):
@@ -34,17 +29,6 @@ async def kv_ctx(js_server, connect, **cfg):
     cfg.setdefault("bucket", "B")
     kv = await js.create_key_value(**cfg)
     return nc, js, kv
-
-
-async def eventually(check, timeout=5.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
-        await asyncio.sleep(interval)
 
 
 # ---------------------------------------------------------------- key/value
@@ -219,6 +203,33 @@ async def test_ttl_bucket_expires_values(js_server, connect):
     assert (await kv.status()).values == 0
 
 
+async def test_per_key_ttl_and_filtered_watch(js_server, connect):
+    nc, js, kv = await kv_ctx(js_server, connect, history=3)
+    assert (await js.stream_info("KV_B")).config.allow_msg_ttl is True  # nats-py asks for it
+    await kv.create("short", b"v", msg_ttl=1)
+    await kv.put("long", b"v")
+    await kv.put("long", b"v2")
+    await kv.delete("long")
+    await kv.put("other", b"o")
+    w = await kv.watchall(meta_only=True, ignore_deletes=True)
+    seen = []
+    while (e := await w.updates(timeout=5)) is not None:
+        seen.append((e.key, e.value))
+    assert sorted(seen) == [("other", b""), ("short", b"")]  # meta_only: no values
+    await w.stop()
+    assert sorted(await kv.keys(filters=["sho"])) == ["short"]
+
+    async def expired():
+        try:
+            await kv.get("short")
+            return False
+        except KeyNotFoundError:
+            return True
+
+    await eventually(expired, timeout=6)
+    assert (await kv.get("other")).value == b"o"
+
+
 # ---------------------------------------------------------------- object store
 
 
@@ -272,3 +283,26 @@ async def test_object_list_info_replace_and_delete(js_server, connect):
     assert await js.delete_object_store("OBJ")
     with pytest.raises(NotFoundError):
         await js.object_store("OBJ")
+
+
+async def test_object_meta_update_watch_and_seal(js_server, connect):
+    nc = await connect(js_server)
+    js = nc.jetstream()
+    obs = await js.create_object_store("W", description="watched")
+    assert (await obs.status()).description == "watched"
+    w = await obs.watch()
+    assert await w.updates(timeout=5) is None  # empty store
+    await obs.put("doc", b"v1")
+    e = await w.updates(timeout=5)
+    assert (e.name, e.size, bool(e.deleted)) == ("doc", 2, False)
+    await obs.update_meta("doc", ObjectMeta(name="doc", description="described"))
+    assert (await obs.get_info("doc")).description == "described"
+    assert (await obs.get("doc")).data == b"v1"
+    e = await w.updates(timeout=5)
+    assert (e.name, e.description) == ("doc", "described")
+    await w.stop()
+    await obs.seal()
+    assert (await obs.status()).sealed is True
+    with pytest.raises(Exception):
+        await obs.put("new", b"x")
+    assert sorted(i.name for i in await obs.list()) == ["doc"]

@@ -1,0 +1,122 @@
+"""JetStream stream features beyond limits, through nats-py: config defaults, mirrors, sources,
+subject transforms, republish, per-message TTL, first_seq, errors for unknown streams."""
+
+import datetime
+
+import pytest
+from nats.js.api import (
+    DiscardPolicy,
+    RePublish,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+    StreamSource,
+    SubjectTransform,
+)
+from nats.js.errors import NoStreamResponseError
+
+from conftest import eventually, refused
+
+pytestmark = pytest.mark.asyncio
+
+
+async def ctx(js_server, connect, *configs):
+    nc = await connect(js_server)
+    js = nc.jetstream()
+    for cfg in configs:
+        await js.add_stream(cfg)
+    return nc, js
+
+
+async def state(js, name):
+    return (await js.stream_info(name)).state
+
+
+def messages_is(js, name, n):
+    async def check():
+        return (await state(js, name)).messages == n
+
+    return check
+
+
+async def test_config_defaults_round_trip(js_server, connect):
+    nc, js = await ctx(js_server, connect)
+    info = await js.add_stream(StreamConfig(name="S", subjects=["s"], metadata={"team": "a"}))
+    c = info.config
+    assert (c.max_msgs, c.max_bytes, c.max_msg_size, c.max_consumers, c.max_msgs_per_subject) == (-1,) * 5
+    assert (c.max_age, c.duplicate_window, c.num_replicas) == (0, 120, 1)
+    assert (c.retention, c.discard, c.storage) == (RetentionPolicy.LIMITS, DiscardPolicy.OLD, StorageType.FILE)
+    assert not (c.sealed or c.deny_delete or c.deny_purge or c.allow_rollup_hdrs)
+    assert c.metadata["team"] == "a"
+    assert info.state.messages == 0 and info.state.first_seq == 0 and info.state.last_seq == 0
+    assert isinstance(info.created, datetime.datetime)
+    # Adding the identical config again is idempotent.
+    assert (await js.add_stream(StreamConfig(name="S", subjects=["s"], metadata={"team": "a"}))).config.name == "S"
+
+
+async def test_no_stream_and_unknown_stream(js_server, connect):
+    nc, js = await ctx(js_server, connect)
+    with pytest.raises(NoStreamResponseError):
+        await js.publish("no.stream.here", b"x", timeout=2)
+    await refused(js.stream_info("NOPE"), 10059)
+    await refused(js.delete_stream("NOPE"), 10059)
+
+
+async def test_mirror_and_sources_copy_messages(js_server, connect):
+    nc, js = await ctx(
+        js_server,
+        connect,
+        StreamConfig(name="A", subjects=["a.*"]),
+        StreamConfig(name="B", subjects=["b.*"]),
+        StreamConfig(name="MIR", mirror=StreamSource(name="A")),
+        StreamConfig(name="AGG", sources=[StreamSource(name="A", filter_subject="a.keep"), StreamSource(name="B")]),
+    )
+    for subj in ["a.keep", "a.drop", "b.x", "a.keep"]:
+        await js.publish(subj, subj.encode())
+    await eventually(messages_is(js, "MIR", 3))
+    await eventually(messages_is(js, "AGG", 3))
+    assert [(await js.get_msg("MIR", s)).subject for s in (1, 2, 3)] == ["a.keep", "a.drop", "a.keep"]
+    agg = await js.stream_info("AGG", subjects_filter=">")
+    assert agg.state.subjects == {"a.keep": 2, "b.x": 1}
+    mir = await js.stream_info("MIR")
+    assert mir.config.mirror.name == "A" and mir.mirror.name == "A" and mir.mirror.lag == 0
+
+
+async def test_subject_transform_and_republish(js_server, connect):
+    cfg = StreamConfig(
+        name="S",
+        subjects=["in.*"],
+        subject_transform=SubjectTransform(src="in.*", dest="stored.{{wildcard(1)}}"),
+        republish=RePublish(src="stored.*", dest="out.{{wildcard(1)}}"),
+    )
+    nc, js = await ctx(js_server, connect, cfg)
+    out = await nc.subscribe("out.>")
+    ack = await js.publish("in.x", b"payload")
+    assert ack.seq == 1
+    m = await js.get_msg("S", 1)
+    assert m.subject == "stored.x"
+    rep = await out.next_msg(timeout=5)
+    assert (rep.subject, rep.data) == ("out.x", b"payload")
+    assert rep.headers["Nats-Stream"] == "S" and rep.headers["Nats-Sequence"] == "1"
+    assert rep.headers["Nats-Subject"] == "stored.x"
+
+
+async def test_per_message_ttl_and_first_seq(js_server, connect):
+    nc, js = await ctx(
+        js_server,
+        connect,
+        StreamConfig(name="T", subjects=["t"], allow_msg_ttl=True),
+        StreamConfig(name="N", subjects=["n"]),
+        StreamConfig(name="F", subjects=["f"], first_seq=100),
+    )
+    assert (await js.publish("f", b"x")).seq == 100
+    await js.publish("t", b"short", msg_ttl=1)
+    await js.publish("t", b"keep")
+    await refused(js.publish("n", b"x", msg_ttl=1), 10166)  # TTL header without allow_msg_ttl
+
+    async def expired():
+        st = await state(js, "T")
+        return (st.messages, st.first_seq) == (1, 2)
+
+    await eventually(expired, timeout=6)
+    assert (await js.get_msg("T", 2)).data == b"keep"
