@@ -62,43 +62,60 @@ async def test_no_stream_and_unknown_stream(js_server, connect):
     await refused(js.delete_stream("NOPE"), 10059)
 
 
-async def test_mirror_and_sources_copy_messages(js_server, connect):
+async def test_mirror_copies_origin(js_server, connect):
+    nc, js = await ctx(
+        js_server,
+        connect,
+        StreamConfig(name="A", subjects=["a.*"]),
+        StreamConfig(name="MIR", mirror=StreamSource(name="A")),
+    )
+    for subj in ["a.keep", "a.drop", "a.keep"]:
+        await js.publish(subj, subj.encode())
+    await eventually(messages_is(js, "MIR", 3))
+    assert [(await js.get_msg("MIR", s)).subject for s in (1, 2, 3)] == ["a.keep", "a.drop", "a.keep"]
+    mir = await js.stream_info("MIR")
+    assert mir.config.mirror.name == "A" and mir.mirror.name == "A" and mir.mirror.lag == 0
+
+
+async def test_sources_aggregate_with_filter(js_server, connect):
+    sources = [StreamSource(name="A", filter_subject="a.keep"), StreamSource(name="B")]
     nc, js = await ctx(
         js_server,
         connect,
         StreamConfig(name="A", subjects=["a.*"]),
         StreamConfig(name="B", subjects=["b.*"]),
-        StreamConfig(name="MIR", mirror=StreamSource(name="A")),
-        StreamConfig(name="AGG", sources=[StreamSource(name="A", filter_subject="a.keep"), StreamSource(name="B")]),
+        StreamConfig(name="AGG", sources=sources),
     )
     for subj in ["a.keep", "a.drop", "b.x", "a.keep"]:
         await js.publish(subj, subj.encode())
-    await eventually(messages_is(js, "MIR", 3))
     await eventually(messages_is(js, "AGG", 3))
-    assert [(await js.get_msg("MIR", s)).subject for s in (1, 2, 3)] == ["a.keep", "a.drop", "a.keep"]
     agg = await js.stream_info("AGG", subjects_filter=">")
     assert agg.state.subjects == {"a.keep": 2, "b.x": 1}
-    mir = await js.stream_info("MIR")
-    assert mir.config.mirror.name == "A" and mir.mirror.name == "A" and mir.mirror.lag == 0
+    assert sorted(src.name for src in agg.sources) == ["A", "B"]
 
 
-async def test_subject_transform_and_republish(js_server, connect):
-    cfg = StreamConfig(
-        name="S",
-        subjects=["in.*"],
-        subject_transform=SubjectTransform(src="in.*", dest="stored.{{wildcard(1)}}"),
-        republish=RePublish(src="stored.*", dest="out.{{wildcard(1)}}"),
-    )
-    nc, js = await ctx(js_server, connect, cfg)
-    out = await nc.subscribe("out.>")
-    ack = await js.publish("in.x", b"payload")
-    assert ack.seq == 1
+async def test_subject_transform_rewrites_stored_subject(js_server, connect):
+    transform = SubjectTransform(src="in.*", dest="stored.{{wildcard(1)}}")
+    nc, js = await ctx(js_server, connect, StreamConfig(name="S", subjects=["in.*"], subject_transform=transform))
+    assert (await js.stream_info("S")).config.subject_transform.dest == "stored.{{wildcard(1)}}"
+    assert (await js.publish("in.x", b"payload")).seq == 1
     m = await js.get_msg("S", 1)
-    assert m.subject == "stored.x"
-    rep = await out.next_msg(timeout=5)
-    assert (rep.subject, rep.data) == ("out.x", b"payload")
-    assert rep.headers["Nats-Stream"] == "S" and rep.headers["Nats-Sequence"] == "1"
-    assert rep.headers["Nats-Subject"] == "stored.x"
+    assert (m.subject, m.data) == ("stored.x", b"payload")
+    assert (await js.get_last_msg("S", "stored.x")).seq == 1
+
+
+async def test_republish_copies_stored_messages(js_server, connect):
+    republish = RePublish(src="in.*", dest="out.{{wildcard(1)}}")
+    nc, js = await ctx(js_server, connect, StreamConfig(name="S", subjects=["in.*"], republish=republish))
+    out = await nc.subscribe("out.>")
+    await js.publish("in.x", b"one")
+    await js.publish("in.y", b"two")
+    await js.publish("in.x", b"three")
+    reps = [await out.next_msg(timeout=5) for _ in range(3)]
+    assert [(r.subject, r.data) for r in reps] == [("out.x", b"one"), ("out.y", b"two"), ("out.x", b"three")]
+    h = reps[2].headers
+    assert (h["Nats-Stream"], h["Nats-Subject"], h["Nats-Sequence"]) == ("S", "in.x", "3")
+    assert h["Nats-Last-Sequence"] == "1"  # previous message on the same subject
 
 
 async def test_per_message_ttl_and_first_seq(js_server, connect):

@@ -323,7 +323,6 @@ async def test_msg_get_by_seq_last_by_subject_and_delete(js_server, connect):
     assert (m.seq, m.subject, m.data, m.headers["X-K"]) == (1, "s.a", b"a1", "v")
     last = await js.get_last_msg("S", "s.a")
     assert (last.seq, last.data) == (3, b"a2")
-    assert (await js.get_last_msg("S", "s.*")).seq == 3  # wildcard: last of any match
     nxt = await js.get_msg("S", seq=2, subject="s.a", next=True)
     assert (nxt.seq, nxt.data) == (3, b"a2")
     await refused(js.get_msg("S", 10), 10037)
@@ -336,6 +335,16 @@ async def test_msg_get_by_seq_last_by_subject_and_delete(js_server, connect):
     await refused(js.delete_msg("S", 2), 10043)  # already deleted
     with pytest.raises(NotFoundError):
         await js.get_last_msg("S", "s.b")
+
+
+async def test_last_by_subject_with_wildcard(js_server, connect):
+    # nats-py's object store list/watch relies on this: get_last_msg(stream, "$O.<bucket>.M.>").
+    nc, js = await ctx(js_server, connect, StreamConfig(name="S", subjects=["s.>"], allow_direct=True))
+    for subj in ["s.m.a", "s.m.b", "s.c.x"]:
+        await js.publish(subj, subj.encode())
+    assert (await js.get_last_msg("S", "s.m.*")).subject == "s.m.b"
+    assert (await js.get_last_msg("S", "s.>")).seq == 3
+    assert (await js.get_msg("S", subject="s.m.>", direct=True)).seq == 2
 
 
 async def test_stream_update_allowed_and_refused(js_server, connect):
