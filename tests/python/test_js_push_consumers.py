@@ -105,16 +105,31 @@ async def test_flow_control_and_idle_heartbeat(js_server, connect):
     assert "Idle Heartbeat" in hb.headers.get("Description", "")
     info = await js.consumer_info("S", "hb")
     assert info.config.flow_control is True and info.config.idle_heartbeat == pytest.approx(0.5)
+    # Flow-control requests: status 100 with a $JS.FC reply, answered here by hand.
+    payload = b"z" * 64 * 1024
+    for i in range(64):
+        await js.publish("s.x", payload)
+    data = fc = 0
+    while data < 64:
+        m = await raw.next_msg(timeout=5)
+        if m.headers and m.headers.get("Status") == "100":
+            if "FlowControl Request" in m.headers.get("Description", ""):
+                assert m.reply.startswith("$JS.FC.")
+                fc += 1
+                await nc.publish(m.reply, b"")
+        else:
+            assert m.data == payload
+            data += 1
+    assert fc >= 1
     await raw.unsubscribe()
 
     # nats-py answers flow-control requests itself; a few MB must arrive completely.
     sub = await js.subscribe("s.>", durable="fc", stream="S", flow_control=True, idle_heartbeat=0.5)
-    payload = b"z" * 64 * 1024
-    for i in range(48):
+    for i in range(16):
         await js.publish("s.x", payload)
-    got = await drain_push(sub, 48, timeout=10)
+    got = await drain_push(sub, 80, timeout=10)
     assert all(m.data == payload for m in got)
-    assert [m.metadata.sequence.stream for m in got] == list(range(1, 49))
+    assert [m.metadata.sequence.stream for m in got] == list(range(1, 81))
 
 
 async def test_ordered_consumer_delivers_in_order(js_server, connect):

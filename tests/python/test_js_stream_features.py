@@ -137,3 +137,30 @@ async def test_per_message_ttl_and_first_seq(js_server, connect):
 
     await eventually(expired, timeout=6)
     assert (await js.get_msg("T", 2)).data == b"keep"
+
+
+async def test_stored_bytes_accounting_per_storage_type(js_server, connect):
+    # Stream/account "bytes" use nats-server's per-message sizes; max_bytes limits and account
+    # usage follow them. File: 22 + subject + payload + 8 (+ 4 + headers when there are headers).
+    # Memory: subject + headers + payload + 16.
+    nc, js = await ctx(
+        js_server,
+        connect,
+        StreamConfig(name="F", subjects=["f.a"], storage=StorageType.FILE),
+        StreamConfig(name="M", subjects=["m.a"], storage=StorageType.MEMORY),
+    )
+    hdr_len = len(b"NATS/1.0\r\nK: v\r\n\r\n")
+    for name, subj in (("F", "f.a"), ("M", "m.a")):
+        await js.publish(subj, b"xyz")
+        await js.publish(subj, b"xyz", headers={"K": "v"})
+    plain_f, hdr_f = 22 + 3 + 3 + 8, 22 + 3 + 3 + 8 + 4 + hdr_len
+    plain_m, hdr_m = 3 + 3 + 16, 3 + hdr_len + 3 + 16
+    assert (await state(js, "F")).bytes == plain_f + hdr_f
+    assert (await state(js, "M")).bytes == plain_m + hdr_m
+    info = await js.account_info()
+    assert (info.storage, info.memory) == (plain_f + hdr_f, plain_m + hdr_m)
+    # A memory stream's max_bytes admits as many messages as that accounting allows.
+    await js.add_stream(StreamConfig(name="L", subjects=["l"], storage=StorageType.MEMORY, max_bytes=100))
+    for _ in range(10):
+        await js.publish("l", b"z")
+    assert (await state(js, "L")).messages == 100 // (1 + 1 + 16)
