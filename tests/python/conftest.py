@@ -171,3 +171,44 @@ async def sync_no_echo(nc) -> None:
     except NoRespondersError:
         return
     raise AssertionError("expected a no-responders reply as a sync barrier")
+
+
+# ---- JetStream helpers shared by the test_js_*.py files.
+
+
+@pytest.fixture
+def js_server(start_server, tmp_path) -> Server:
+    """A server with JetStream enabled, storing in the test's temp dir."""
+    return start_server(args=["-js", "-sd", str(tmp_path)])
+
+
+async def eventually(check, timeout: float = 5.0, interval: float = 0.05):
+    """Poll ``await check()`` until it returns something truthy (returned), or fail after ``timeout``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
+        await asyncio.sleep(interval)
+
+
+async def js_api(nc, subject: str, body=None) -> dict:
+    """A raw JetStream API request, only where nats-py has no API; returns the JSON reply."""
+    import json
+
+    msg = await nc.request(subject, b"" if body is None else json.dumps(body).encode(), timeout=5)
+    return json.loads(msg.data)
+
+
+async def refused(awaitable, err_code: int):
+    """Await a nats-py JetStream call that must fail with API error ``err_code``; return the error."""
+    from nats.js.errors import APIError
+
+    with pytest.raises(APIError) as e:
+        await awaitable
+    assert e.value.err_code == err_code, f"expected err_code {err_code}, got {e.value!r}"
+    return e.value
