@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use rill_core::jetstream::api::{ConsumerConfig, RetentionPolicy};
-use rill_core::jetstream::consumer::{encode_status, to_headers_only, ConsumerState, Effect};
+use rill_core::jetstream::consumer::{encode_status, ConsumerState, Effect};
 use rill_core::jetstream::meta::MetaStore;
 use rill_core::jetstream::store::{MsgStore, UnixNanos};
 use rill_core::proto::Publish;
@@ -24,16 +24,9 @@ impl Service {
         for effect in effects {
             match effect {
                 Effect::Deliver {
-                    to,
-                    msg,
-                    ack_reply,
-                    headers_only,
+                    to, msg, ack_reply, ..
                 } => {
-                    let msg = if headers_only {
-                        to_headers_only(msg)
-                    } else {
-                        msg
-                    };
+                    // Already reduced to headers by the core for `headers_only` consumers.
                     let out = Publish {
                         subject: msg.subject,
                         reply: Some(Bytes::from(ack_reply)),

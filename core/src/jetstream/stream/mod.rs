@@ -170,10 +170,12 @@ impl<S: MsgStore> Stream<S> {
         }
         match self.store.remove(seq).map_err(store_err)? {
             true => Ok(()),
-            false => Err(ApiError::with_err(
+            // As nats-server: past the end is the store's EOF, inside it a missing sequence.
+            false if seq > self.store.state().last_seq => Err(ApiError::with_err(
                 ErrorId::StreamMsgDeleteFailed,
-                "no message found",
+                "stream store EOF",
             )),
+            false => Err(ApiError::sequence_not_found(seq)),
         }
     }
 
@@ -190,12 +192,24 @@ impl<S: MsgStore> Stream<S> {
             .ok_or_else(ApiError::no_message_found)
     }
 
-    /// The newest message on the literal subject `subj`.
+    /// The newest message on subject `subj`, or on any subject matching it when it has
+    /// wildcards (as nats-server: object stores find their metadata with `$O.<b>.M.>`).
     pub fn last_for_subject(&self, subj: &[u8]) -> Result<StoredMsg, ApiError> {
-        self.store
-            .last_for_subject(subj)
-            .map_err(store_err)?
-            .ok_or_else(ApiError::no_message_found)
+        if !crate::subject::has_wildcard(subj) {
+            return self
+                .store
+                .last_for_subject(subj)
+                .map_err(store_err)?
+                .ok_or_else(ApiError::no_message_found);
+        }
+        let newest = self
+            .store
+            .subjects_state(subj)
+            .iter()
+            .filter_map(|(s, _)| self.store.subject_seqs(s).last().copied())
+            .max()
+            .ok_or_else(ApiError::no_message_found)?;
+        self.get(newest)
     }
 
     /// The first message at or after `seq` matching `filter`.

@@ -379,3 +379,31 @@ fn lowering_limits_on_update_applies_them() {
     .unwrap();
     assert_eq!(seqs(&s), [4, 5]);
 }
+
+#[test]
+fn last_for_a_wildcard_subject_is_the_newest_matching_message() {
+    let mut s = stream(cfg());
+    for subj in ["s.m.a", "s.m.b", "s.x", "s.m.a", "s.y"] {
+        publish(&mut s, 1, subj, None).unwrap();
+    }
+    assert_eq!(s.last_for_subject(b"s.m.>").unwrap().seq, 4);
+    assert_eq!(s.last_for_subject(b"s.m.b").unwrap().seq, 2);
+    assert_eq!(s.last_for_subject(b"s.*").unwrap().seq, 5);
+    let err = s.last_for_subject(b"s.none.>").unwrap_err();
+    assert_eq!(err.err_code, 10037);
+}
+
+#[test]
+fn deleting_a_missing_message_says_why_as_nats_server() {
+    let mut s = stream(cfg());
+    for _ in 0..3 {
+        publish(&mut s, 1, "s.a", None).unwrap();
+    }
+    s.delete_msg(2).unwrap();
+    let again = s.delete_msg(2).unwrap_err();
+    assert_eq!((again.code, again.err_code), (400, 10043));
+    assert_eq!(again.description, "sequence 2 not found");
+    let past = s.delete_msg(9).unwrap_err();
+    assert_eq!((past.code, past.err_code), (500, 10057));
+    assert_eq!(past.description, "stream store EOF");
+}
