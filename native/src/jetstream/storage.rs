@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use rill_core::jetstream::store::{
-    MemStore, MsgStore, PurgeRequest, StoreError, StoreState, StoredMsg, UnixNanos,
+    MemStore, MsgStore, PurgeRequest, SizeRule, StoreError, StoreState, StoredMsg, UnixNanos,
 };
 
 use super::filestore::FileStore;
@@ -50,6 +50,10 @@ impl MsgStore for AnyStore {
 
     fn sync(&mut self) -> Result<(), StoreError> {
         delegate!(self, s => s.sync())
+    }
+
+    fn size_rule(&self) -> SizeRule {
+        delegate!(self, s => s.size_rule())
     }
 
     fn get(&self, seq: u64) -> Result<Option<StoredMsg>, StoreError> {

@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 use hashbrown::HashMap;
 
-use super::{MsgStore, PurgeRequest, StoreError, StoreState, StoredMsg, UnixNanos};
+use super::{MsgStore, PurgeRequest, SizeRule, StoreError, StoreState, StoredMsg, UnixNanos};
 use crate::subject;
 
 /// A stream's messages held in memory, with a per-subject index.
@@ -36,7 +36,7 @@ pub struct MemStore {
     msgs: BTreeMap<u64, StoredMsg>,
     /// Subject → its held sequences, ascending. No entry for a subject with no message.
     by_subject: HashMap<Bytes, VecDeque<u64>>,
-    /// Sum of the held messages' `stored_size`.
+    /// Sum of the held messages' sizes ([`SizeRule::Memory`]).
     bytes: u64,
     /// First held sequence; when empty, the sequence the next append gets (0 when never
     /// written and never purged or skipped).
@@ -87,7 +87,7 @@ impl MemStore {
     /// `first_*` right.
     fn take(&mut self, seq: u64) -> Option<StoredMsg> {
         let msg = self.msgs.remove(&seq)?;
-        self.bytes -= msg.stored_size();
+        self.bytes -= msg.size_by(SizeRule::Memory);
         self.unindex(&msg.subject, seq);
         if seq == self.first_seq {
             self.refresh_first();
@@ -137,7 +137,7 @@ impl MemStore {
         let kept = self.msgs.split_off(&cut);
         let removed = core::mem::replace(&mut self.msgs, kept);
         for (&seq, msg) in &removed {
-            self.bytes -= msg.stored_size();
+            self.bytes -= msg.size_by(SizeRule::Memory);
             // A prefix of the stream is a prefix of every subject's sequences.
             self.unindex(&msg.subject, seq);
         }
@@ -295,12 +295,16 @@ impl MsgStore for MemStore {
             payload,
             time,
         };
-        self.bytes += msg.stored_size();
+        self.bytes += msg.size_by(SizeRule::Memory);
         self.msgs.insert(seq, msg);
         Ok(seq)
     }
 
     /// Nothing to make durable in memory.
+    fn size_rule(&self) -> SizeRule {
+        SizeRule::Memory
+    }
+
     fn sync(&mut self) -> Result<(), StoreError> {
         Ok(())
     }

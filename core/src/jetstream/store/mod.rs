@@ -32,10 +32,14 @@ pub struct StoredMsg {
 }
 
 impl StoredMsg {
-    /// Bytes this message counts for in `max_bytes` and the `bytes` state
-    /// (subject + headers + payload + a fixed per-record overhead, as nats-server counts).
+    /// Bytes this message counts for in a file store ([`stored_size`]).
     pub fn stored_size(&self) -> u64 {
-        stored_size(
+        self.size_by(SizeRule::File)
+    }
+
+    /// Bytes this message counts for under `rule`.
+    pub fn size_by(&self, rule: SizeRule) -> u64 {
+        rule.size(
             self.subject.len(),
             self.headers.as_ref().map_or(0, Bytes::len),
             self.payload.len(),
@@ -43,12 +47,42 @@ impl StoredMsg {
     }
 }
 
-/// Per-record overhead counted in sizes (sequence, timestamp, lengths, checksum).
+/// Per-record overhead counted in file store sizes (record length, sequence, timestamp,
+/// subject length, checksum), as nats-server's file store counts it.
 pub const RECORD_OVERHEAD_BYTES: u64 = 30;
+/// Extra bytes a file store record with headers counts for (the header length).
+pub const HEADERS_OVERHEAD_BYTES: u64 = 4;
+/// Per-message overhead counted in memory store sizes, as nats-server's memory store.
+pub const MEMORY_OVERHEAD_BYTES: u64 = 16;
 
-/// The size a message of these parts counts for.
+/// How a store counts the bytes of a message in `max_bytes` and the `bytes` state: the
+/// same figures nats-server reports, so limits fill up at the same point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SizeRule {
+    /// File storage: parts + 30, + 4 more when there are headers.
+    #[default]
+    File,
+    /// Memory storage: parts + 16.
+    Memory,
+}
+
+impl SizeRule {
+    /// The size a message of these parts counts for.
+    pub fn size(self, subject_len: usize, headers_len: usize, payload_len: usize) -> u64 {
+        let parts = (subject_len + headers_len + payload_len) as u64;
+        match self {
+            SizeRule::File if headers_len > 0 => {
+                parts + RECORD_OVERHEAD_BYTES + HEADERS_OVERHEAD_BYTES
+            }
+            SizeRule::File => parts + RECORD_OVERHEAD_BYTES,
+            SizeRule::Memory => parts + MEMORY_OVERHEAD_BYTES,
+        }
+    }
+}
+
+/// The size a message of these parts counts for in a file store.
 pub fn stored_size(subject_len: usize, headers_len: usize, payload_len: usize) -> u64 {
-    (subject_len + headers_len + payload_len) as u64 + RECORD_OVERHEAD_BYTES
+    SizeRule::File.size(subject_len, headers_len, payload_len)
 }
 
 /// Summary of a store's contents (the `state` of stream info).
@@ -118,6 +152,11 @@ pub trait MsgStore {
 
     /// Makes every append and removal so far durable (fsync for files; no-op in memory).
     fn sync(&mut self) -> Result<(), StoreError>;
+
+    /// How this store counts message sizes (file storage unless it says otherwise).
+    fn size_rule(&self) -> SizeRule {
+        SizeRule::File
+    }
 
     /// The message at `seq`, if held.
     fn get(&self, seq: u64) -> Result<Option<StoredMsg>, StoreError>;

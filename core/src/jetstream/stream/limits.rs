@@ -4,7 +4,7 @@ use bytes::Bytes;
 
 use super::{store_err, Stream};
 use crate::jetstream::api::{ApiError, DiscardPolicy, ErrorId};
-use crate::jetstream::store::{stored_size, MsgStore};
+use crate::jetstream::store::MsgStore;
 
 impl<S: MsgStore> Stream<S> {
     /// With `discard: new`, refuses a message that would break a limit.
@@ -31,8 +31,10 @@ impl<S: MsgStore> Stream<S> {
     }
 
     /// Size a message of these parts counts for.
-    pub(super) fn size_of(subject: &Bytes, headers: Option<&Bytes>, payload: &Bytes) -> u64 {
-        stored_size(subject.len(), headers.map_or(0, Bytes::len), payload.len())
+    pub(super) fn size_of(&self, subject: &Bytes, headers: Option<&Bytes>, payload: &Bytes) -> u64 {
+        self.store
+            .size_rule()
+            .size(subject.len(), headers.map_or(0, Bytes::len), payload.len())
     }
 
     /// After storing on `subject`: drops the oldest messages past the per-subject, message

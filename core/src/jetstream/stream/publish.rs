@@ -72,7 +72,7 @@ impl<S: MsgStore> Stream<S> {
         let ttl_secs = self.check_ttl(&parsed)?;
         let (ttl_secs, headers) = self.raise_ttl(ttl_secs, headers);
         let republish = self.republish_target(&subject)?;
-        let size = Self::size_of(&subject, headers.as_ref(), &payload);
+        let size = self.size_of(&subject, headers.as_ref(), &payload);
         if rollup.is_none() {
             self.check_discard_new(&subject, size)?;
         }

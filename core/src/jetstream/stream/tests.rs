@@ -152,8 +152,9 @@ fn max_bytes_and_per_subject_discard_old() {
     assert_eq!(seqs(&s), [2, 3]);
 }
 
+/// Size of a 4-byte message on `subj` in these tests' memory stores.
 fn stored_size_of(subj: &str) -> u64 {
-    crate::jetstream::store::stored_size(subj.len(), 0, 4)
+    crate::jetstream::store::SizeRule::Memory.size(subj.len(), 0, 4)
 }
 
 #[test]

@@ -7,7 +7,8 @@ use super::index::Slot;
 use super::{FileStore, Ghost};
 
 impl FileStore {
-    /// A message record at `offset` of segment `seg` (whose `add_msg` the caller did).
+    /// A message record at `offset` of segment `seg` (whose `add_msg` the caller did), its
+    /// length and headers flag packed by [`Slot::len_flags`].
     pub(super) fn apply_msg(
         &mut self,
         seq: u64,
@@ -15,13 +16,13 @@ impl FileStore {
         subject: &[u8],
         seg: u32,
         offset: u64,
-        len: usize,
+        len_flags: u32,
     ) {
         // Offsets fit: segments are at most 1 GiB plus one record of at most ~64 MiB.
         let slot = Slot {
             seg,
             offset: offset as u32,
-            len: len as u32,
+            len_flags,
             subj: 0,
             time,
         };
@@ -72,7 +73,7 @@ impl FileStore {
     fn kill(&mut self, seq: u64, slot: &Slot, killer: u32, by_floor: bool) {
         if let Some(seg) = self.segs.get_mut(&slot.seg) {
             seg.live -= 1;
-            seg.dead_bytes += slot.len as u64;
+            seg.dead_bytes += u64::from(slot.frame_len());
         }
         self.dirty.insert(slot.seg);
         if slot.seg != killer {

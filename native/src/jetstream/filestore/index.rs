@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, VecDeque};
 use bytes::Bytes;
 use hashbrown::HashMap;
 use rill_core::jetstream::store::record::msg_record_bytes;
-use rill_core::jetstream::store::{PurgeRequest, RECORD_OVERHEAD_BYTES};
+use rill_core::jetstream::store::{PurgeRequest, HEADERS_OVERHEAD_BYTES, RECORD_OVERHEAD_BYTES};
 use rill_core::subject;
 
 /// Where one held message is.
@@ -23,19 +23,45 @@ pub(super) struct Slot {
     pub seg: u32,
     /// Byte offset of the frame in the segment file.
     pub offset: u32,
-    /// Frame length in bytes.
-    pub len: u32,
+    /// Frame length in bytes, with [`HEADERS_FLAG`] set when the message has headers (a
+    /// record is at most ~64 MiB, so the top bit is free): read through
+    /// [`Slot::frame_len`] and [`Slot::has_headers`].
+    pub len_flags: u32,
     /// Interned subject id.
     pub subj: u32,
     /// Message time.
     pub time: i64,
 }
 
+/// Top bit of [`Slot::len_flags`]: the message has a non-empty header block.
+pub(super) const HEADERS_FLAG: u32 = 1 << 31;
+
 impl Slot {
-    /// The message's `stored_size`, derived from the frame length (the frame's fixed part
-    /// is constant, so subject + headers + payload = len − fixed).
+    /// `len_flags` for a frame of `len` bytes.
+    pub fn len_flags(len: usize, has_headers: bool) -> u32 {
+        (len as u32 & !HEADERS_FLAG) | if has_headers { HEADERS_FLAG } else { 0 }
+    }
+
+    /// Frame length in bytes.
+    pub fn frame_len(&self) -> u32 {
+        self.len_flags & !HEADERS_FLAG
+    }
+
+    /// Whether the message has a non-empty header block.
+    pub fn has_headers(&self) -> bool {
+        self.len_flags & HEADERS_FLAG != 0
+    }
+
+    /// The message's size by [`SizeRule::File`], derived from the frame length (the frame's
+    /// fixed part is constant, so subject + headers + payload = len − fixed).
     pub fn stored_size(&self) -> u64 {
-        self.len as u64 - msg_record_bytes(0, 0, 0) as u64 + RECORD_OVERHEAD_BYTES
+        let parts = u64::from(self.frame_len()) - msg_record_bytes(0, 0, 0) as u64;
+        let headers = if self.has_headers() {
+            HEADERS_OVERHEAD_BYTES
+        } else {
+            0
+        };
+        parts + RECORD_OVERHEAD_BYTES + headers
     }
 }
 

@@ -232,7 +232,7 @@ impl FileStore {
     /// The frame of a held message: from the unsynced buffer, the cache, or the file.
     fn read_frame(&self, slot: &Slot) -> Result<Bytes, StoreError> {
         let offset = slot.offset as u64;
-        let len = slot.len as usize;
+        let len = slot.frame_len() as usize;
         let active = self.active.as_ref().filter(|a| a.id == slot.seg);
         if let Some(active) = active {
             let written = self.segs.get(&active.id).map_or(0, |s| s.len);
@@ -313,7 +313,9 @@ impl MsgStore for FileStore {
         let (seg, offset) = self.ensure_room(len)?;
         self.put_record(&rec)?;
         self.segs.entry(seg).or_default().add_msg(seq);
-        self.apply_msg(seq, time, &subject, seg, offset, len);
+        let has_headers = headers.as_ref().is_some_and(|h| !h.is_empty());
+        let len_flags = Slot::len_flags(len, has_headers);
+        self.apply_msg(seq, time, &subject, seg, offset, len_flags);
         Ok(seq)
     }
 

@@ -147,7 +147,9 @@ impl FileStore {
         match rec {
             RecordRef::Msg(m) if m.seq > self.last_seq => {
                 self.segs.entry(id).or_default().add_msg(m.seq);
-                self.apply_msg(m.seq, m.time, m.subject, id, at, n);
+                let has_headers = m.headers.is_some_and(|h| !h.is_empty());
+                let len_flags = super::index::Slot::len_flags(n, has_headers);
+                self.apply_msg(m.seq, m.time, m.subject, id, at, len_flags);
             }
             RecordRef::Msg(m) => {
                 tracing::warn!(dir = %self.dir.display(), segment = id, offset = at, seq = m.seq, last_seq = self.last_seq, "filestore: message out of sequence order ignored");

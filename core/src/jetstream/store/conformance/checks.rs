@@ -5,7 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::super::{stored_size, MsgStore, StoreState, StoredMsg, UnixNanos};
+use super::super::{MsgStore, StoreState, StoredMsg, UnixNanos};
 use super::model::{run_random_ops, Model};
 use super::{purge_checks, Check, Ctx};
 
@@ -258,7 +258,7 @@ fn bytes_are_the_sum_of_stored_size<S: MsgStore>(cx: &Ctx, s: &mut S) {
     let mut sizes = Vec::new();
     for (subject, headers, payload) in parts {
         let headers = headers.map(Bytes::copy_from_slice);
-        let size = stored_size(
+        let size = s.size_rule().size(
             subject.len(),
             headers.as_ref().map_or(0, Bytes::len),
             payload.len(),
@@ -273,7 +273,7 @@ fn bytes_are_the_sum_of_stored_size<S: MsgStore>(cx: &Ctx, s: &mut S) {
         let msg = cx.ok("get", s.get(seq));
         cx.eq(
             "stored_size of a held message",
-            msg.map(|m| m.stored_size()),
+            msg.map(|m| m.size_by(s.size_rule())),
             Some(*size),
         );
     }
@@ -669,7 +669,7 @@ fn interleaved_operations_match_model<S: MsgStore>(_: &Ctx, s: &mut S) {
         purge(None, Some(20), None),
         append("a", 70),
     ];
-    let mut model = Model::new();
+    let mut model = Model::with_rule(s.size_rule());
     for (step, op) in script.iter().enumerate() {
         apply_and_compare_in(
             s,

@@ -12,7 +12,9 @@ use alloc::format;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
-use super::super::{MsgStore, PurgeRequest, StoreError, StoreState, StoredMsg, UnixNanos};
+use super::super::{
+    MsgStore, PurgeRequest, SizeRule, StoreError, StoreState, StoredMsg, UnixNanos,
+};
 use super::compare::assert_same_contents;
 use crate::subject;
 
@@ -59,12 +61,22 @@ pub struct Model {
     first_when_empty: u64,
     last_seq: u64,
     last_time: UnixNanos,
+    /// How sizes are counted (that of the store compared with).
+    rule: SizeRule,
 }
 
 impl Model {
-    /// An empty model.
+    /// An empty model counting sizes as a file store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty model counting sizes by `rule` (the compared store's [`MsgStore::size_rule`]).
+    pub fn with_rule(rule: SizeRule) -> Self {
+        Model {
+            rule,
+            ..Self::default()
+        }
     }
 
     /// The held messages, ascending by sequence.
@@ -89,6 +101,7 @@ impl Model {
             first_when_empty: state.first_seq,
             last_seq: state.last_seq,
             last_time: state.last_time,
+            rule: store.size_rule(),
         })
     }
 
@@ -126,6 +139,10 @@ impl MsgStore for Model {
 
     fn sync(&mut self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    fn size_rule(&self) -> SizeRule {
+        self.rule
     }
 
     fn get(&self, seq: u64) -> Result<Option<StoredMsg>, StoreError> {
@@ -227,7 +244,7 @@ impl MsgStore for Model {
         let messages = self.msgs.len() as u64;
         StoreState {
             messages,
-            bytes: self.msgs.iter().map(StoredMsg::stored_size).sum(),
+            bytes: self.msgs.iter().map(|m| m.size_by(self.rule)).sum(),
             first_seq,
             first_time,
             last_seq: self.last_seq,
@@ -456,7 +473,7 @@ pub fn random_op(rng: &mut OpRng, model: &Model) -> StoreOp {
 /// Runs `count` operations drawn from `seed` against `store` and a fresh model, comparing
 /// after each. `store` must be new.
 pub fn run_random_ops<S: MsgStore + ?Sized>(store: &mut S, seed: u64, count: usize) {
-    let mut model = Model::new();
+    let mut model = Model::with_rule(store.size_rule());
     let mut rng = OpRng::new(seed);
     for step in 0..count {
         let op = random_op(&mut rng, &model);

@@ -200,7 +200,7 @@ fn random_with_reopens_seed_8<S: MsgStore>(cx: &Ctx, open: Open<'_, S>) {
 /// Seeded random operations, compared with the model after each, reopening every 25.
 fn random_with_reopens<S: MsgStore>(cx: &Ctx, open: Open<'_, S>, seed: u64) {
     let mut s = open(cx.name());
-    let mut model = Model::new();
+    let mut model = Model::with_rule(s.size_rule());
     let mut rng = OpRng::new(seed);
     for step in 0..300 {
         let op = random_op(&mut rng, &model);

@@ -98,7 +98,7 @@ proptest! {
     #[test]
     fn mem_store_matches_the_model(ops in prop::collection::vec(op_strategy(), 1..64)) {
         let mut store = MemStore::new();
-        let mut model = Model::new();
+        let mut model = Model::with_rule(store.size_rule());
         for op in &ops {
             apply_and_compare(&mut store, &mut model, op);
         }
@@ -160,6 +160,9 @@ impl MsgStore for Reopenable {
         time: UnixNanos,
     ) -> Result<u64, StoreError> {
         self.live.append(subject, headers, payload, time)
+    }
+    fn size_rule(&self) -> SizeRule {
+        self.live.size_rule()
     }
     fn sync(&mut self) -> Result<(), StoreError> {
         self.disk
@@ -241,6 +244,9 @@ impl MsgStore for Buggy {
         time: UnixNanos,
     ) -> Result<u64, StoreError> {
         self.inner.append(subject, headers, payload, time)
+    }
+    fn size_rule(&self) -> SizeRule {
+        self.inner.size_rule()
     }
     fn sync(&mut self) -> Result<(), StoreError> {
         self.inner.sync()
@@ -332,4 +338,15 @@ fn suite_catches_keep_applied_per_subject() {
 #[should_panic(expected = "check `purge_filter_up_to_seq_never_moves_the_sequence`")]
 fn suite_catches_a_filtered_purge_moving_the_sequence() {
     conformance::run_all(&mut buggy(Bug::FilteredPurgeMovesSequence));
+}
+
+#[test]
+fn sizes_follow_nats_server_per_storage_type() {
+    // nats-server: memory = parts + 16; file = parts + 30 (+ 4 with headers).
+    assert_eq!(SizeRule::Memory.size(8, 0, 1), 25);
+    assert_eq!(SizeRule::File.size(3, 0, 3), 36);
+    assert_eq!(SizeRule::File.size(3, 18, 3), 58);
+    let mut m = MemStore::new();
+    m.append("memory.a".into(), None, "x".into(), 1).unwrap();
+    assert_eq!(m.state().bytes, 25);
 }
