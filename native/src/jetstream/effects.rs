@@ -90,6 +90,14 @@ impl Service {
                 } => {
                     self.advisory("MSG_TERMINATED", stream, name, stream_seq, deliveries);
                 }
+                Effect::Pinned { group, pin_id } => {
+                    let extra = serde_json::json!({ "group": group, "pinned_id": pin_id });
+                    self.group_advisory(now, "PINNED", stream, name, extra);
+                }
+                Effect::Unpinned { group, reason } => {
+                    let extra = serde_json::json!({ "group": group, "reason": reason });
+                    self.group_advisory(now, "UNPINNED", stream, name, extra);
+                }
                 Effect::Inactive => {
                     let ephemeral = self
                         .streams

@@ -4,6 +4,7 @@ mod consumers_api;
 mod effects;
 pub mod filestore;
 pub mod meta_sled;
+mod priority_api;
 pub mod service;
 pub mod storage;
 mod streams_api;
@@ -11,3 +12,5 @@ mod streams_api;
 mod tests;
 #[cfg(test)]
 mod tests_consumers;
+#[cfg(test)]
+mod tests_priority;

@@ -1,0 +1,1 @@
+//! Priority group and reset scenarios.

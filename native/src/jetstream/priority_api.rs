@@ -1,0 +1,163 @@
+//! Consumer administration beyond create/info/delete: `CONSUMER.UNPIN` (priority groups)
+//! and `CONSUMER.RESET` (ADR-60), and the priority group advisories.
+
+use bytes::Bytes;
+use rill_core::jetstream::api::{
+    decode_optional_request, ApiError, ConsumerResetRequest, ConsumerResetResponse,
+    ConsumerUnpinRequest, ErrorId, Timestamp,
+};
+use rill_core::jetstream::consumer::{ResetError, UnpinError};
+use rill_core::jetstream::meta::MetaStore;
+use rill_core::jetstream::store::UnixNanos;
+use rill_core::proto::Publish;
+use tracing::{error, info};
+
+use super::service::Service;
+
+/// The (empty) `CONSUMER.UNPIN` response: only its type.
+#[derive(serde::Serialize)]
+pub(super) struct UnpinResponse {}
+
+/// A 22-character advisory id (nats-server uses NUIDs).
+fn advisory_id() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let bytes: [u8; 22] = crate::server::ids::random_bytes();
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+impl Service {
+    /// `CONSUMER.UNPIN.<stream>.<consumer>` with `{"group": ...}`: the pinned client of the
+    /// group is released; the next pull without a pin id gets a new one.
+    pub(super) fn consumer_unpin(
+        &mut self,
+        now: UnixNanos,
+        stream: &str,
+        name: &str,
+        body: &[u8],
+    ) -> Result<UnpinResponse, ApiError> {
+        let req = ConsumerUnpinRequest::parse(body)?;
+        let entry = self
+            .streams
+            .get_mut(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let c = entry
+            .consumers
+            .get_mut(name)
+            .ok_or_else(ApiError::consumer_not_found)?;
+        let effects = c
+            .consumer
+            .unpin(now, &req.group, entry.stream.store())
+            .map_err(|e| match e {
+                UnpinError::UnknownGroup => ApiError::new(ErrorId::ConsumerInvalidPriorityGroup),
+            })?;
+        self.apply_effects(now, stream, name, effects);
+        info!(stream, consumer = name, group = %req.group, "consumer unpinned");
+        Ok(UnpinResponse {})
+    }
+
+    /// `CONSUMER.RESET.<stream>.<consumer>` with an optional `{"seq": n}`: the consumer
+    /// restarts at stream sequence `n` (0 or none: just above its ack floor). The new
+    /// position is persisted before the reply.
+    pub(super) fn consumer_reset(
+        &mut self,
+        now: UnixNanos,
+        stream: &str,
+        name: &str,
+        body: &[u8],
+    ) -> Result<ConsumerResetResponse, ApiError> {
+        let req: ConsumerResetRequest = decode_optional_request(body)?;
+        let entry = self
+            .streams
+            .get_mut(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let c = entry
+            .consumers
+            .get_mut(name)
+            .ok_or_else(ApiError::consumer_not_found)?;
+        let (reset_seq, effects) = c
+            .consumer
+            .reset(now, req.seq, entry.stream.store())
+            .map_err(|e: ResetError| ApiError::with_err(ErrorId::ConsumerInvalidReset, e))?;
+        self.apply_effects(now, stream, name, effects);
+        self.persist_consumer(stream, name);
+        if let Err(e) = self.meta.flush() {
+            error!(stream, consumer = name, "cannot flush consumer state: {e}");
+        }
+        info!(stream, consumer = name, reset_seq, "consumer reset");
+        let entry = self
+            .streams
+            .get(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let c = entry
+            .consumers
+            .get(name)
+            .ok_or_else(ApiError::consumer_not_found)?;
+        Ok(ConsumerResetResponse {
+            info: c.consumer.info(now, entry.stream.store()),
+            reset_seq,
+        })
+    }
+
+    /// After subscriptions changed: pull consumers forget the waiting requests nobody
+    /// listens to any more (a pinned client that went away must not keep its pin fed).
+    pub(super) fn drop_abandoned_pulls(&mut self) {
+        let genid = self
+            .shared
+            .sublist_genid
+            .load(std::sync::atomic::Ordering::Acquire);
+        if genid == self.pull_interest_genid {
+            return;
+        }
+        self.pull_interest_genid = genid;
+        let publisher = &mut self.publisher;
+        for entry in self.streams.values_mut() {
+            for c in entry.consumers.values_mut() {
+                if c.consumer.config().is_pull() {
+                    c.consumer.drop_waiting_without_interest(|reply| {
+                        publisher.has_interest(&Bytes::copy_from_slice(reply))
+                    });
+                }
+            }
+        }
+    }
+
+    /// `$JS.EVENT.ADVISORY.CONSUMER.PINNED|UNPINNED.<stream>.<consumer>`: `extra` holds the
+    /// group and either `pinned_id` or `reason`.
+    pub(super) fn group_advisory(
+        &mut self,
+        now: UnixNanos,
+        kind: &str,
+        stream: &str,
+        consumer: &str,
+        extra: serde_json::Value,
+    ) {
+        let subject = format!("$JS.EVENT.ADVISORY.CONSUMER.{kind}.{stream}.{consumer}");
+        let mut body = serde_json::json!({
+            "type": format!(
+                "io.nats.jetstream.advisory.v1.consumer_group_{}",
+                kind.to_ascii_lowercase()
+            ),
+            "id": advisory_id(),
+            "timestamp": Timestamp(now),
+            "account": "$G",
+            "stream": stream,
+            "consumer": consumer,
+        });
+        if !self.cfg.domain.is_empty() {
+            body["domain"] = serde_json::Value::from(self.cfg.domain.clone());
+        }
+        if let (Some(body), serde_json::Value::Object(extra)) = (body.as_object_mut(), extra) {
+            body.extend(extra);
+        }
+        let out = Publish {
+            subject: Bytes::from(subject),
+            reply: None,
+            headers: None,
+            payload: Bytes::from(body.to_string()),
+        };
+        self.publisher.publish(&out);
+    }
+}

@@ -1,0 +1,1 @@
+//! Priority groups and consumer reset through async-nats.
