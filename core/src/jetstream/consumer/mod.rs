@@ -44,6 +44,8 @@ mod tests_acks;
 #[cfg(test)]
 mod tests_priority;
 #[cfg(test)]
+mod tests_priority_prop;
+#[cfg(test)]
 mod tests_prop;
 #[cfg(test)]
 mod tests_pull;
