@@ -118,7 +118,7 @@ impl Service {
 
     /// A consumer is done with `seq`: under work-queue retention the message goes; under
     /// interest retention it goes once every interested consumer is done with it.
-    fn retire(&mut self, _now: UnixNanos, stream: &str, seq: u64) {
+    pub(super) fn retire(&mut self, _now: UnixNanos, stream: &str, seq: u64) {
         let Some(entry) = self.streams.get_mut(stream) else {
             return;
         };

@@ -4,11 +4,11 @@
 use bytes::Bytes;
 use rill_core::jetstream::api::{
     decode_optional_request, ApiError, ConsumerResetRequest, ConsumerResetResponse,
-    ConsumerUnpinRequest, ErrorId, Timestamp,
+    ConsumerUnpinRequest, ErrorId, RetentionPolicy, Timestamp,
 };
 use rill_core::jetstream::consumer::{ResetError, UnpinError};
 use rill_core::jetstream::meta::MetaStore;
-use rill_core::jetstream::store::UnixNanos;
+use rill_core::jetstream::store::{MsgStore, UnixNanos};
 use rill_core::proto::Publish;
 use tracing::{error, info};
 
@@ -82,6 +82,7 @@ impl Service {
             .reset(now, req.seq, entry.stream.store())
             .map_err(|e: ResetError| ApiError::with_err(ErrorId::ConsumerInvalidReset, e))?;
         self.apply_effects(now, stream, name, effects);
+        self.drop_uninteresting_below(now, stream, reset_seq);
         self.persist_consumer(stream, name);
         if let Err(e) = self.meta.flush() {
             error!(stream, consumer = name, "cannot flush consumer state: {e}");
@@ -99,6 +100,32 @@ impl Service {
             info: c.consumer.info(now, entry.stream.store()),
             reset_seq,
         })
+    }
+
+    /// After a reset of one of its consumers, an interest stream drops the messages below
+    /// `start` that no consumer needs any more (nats-server `checkStateForInterestStream`).
+    fn drop_uninteresting_below(&mut self, now: UnixNanos, stream: &str, start: u64) {
+        let Some(entry) = self.streams.get(stream) else {
+            return;
+        };
+        if entry.stream.config().retention != RetentionPolicy::Interest {
+            return;
+        }
+        let store = entry.stream.store();
+        let mut below = Vec::new();
+        let mut seq = store.state().first_seq;
+        while seq < start {
+            match store.next_matching(seq, None) {
+                Ok(Some(msg)) if msg.seq < start => {
+                    below.push(msg.seq);
+                    seq = msg.seq + 1;
+                }
+                _ => break,
+            }
+        }
+        for seq in below {
+            self.retire(now, stream, seq);
+        }
     }
 
     /// After subscriptions changed: pull consumers forget the waiting requests nobody

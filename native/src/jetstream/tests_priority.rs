@@ -228,3 +228,37 @@ async fn reset_moves_a_consumer_and_refuses_below_its_start() {
     let err = s.reset_consumer("missing", Some(2)).await.unwrap_err();
     assert_eq!(err.kind(), stream::ConsumerResetErrorKind::NotFound);
 }
+
+#[tokio::test]
+async fn reset_forward_on_an_interest_stream_drops_what_nobody_needs() {
+    let js = js("prio-reset-interest").await;
+    let mut s = js
+        .ctx
+        .create_stream(stream::Config {
+            name: "IN".into(),
+            subjects: vec!["in.>".into()],
+            retention: stream::RetentionPolicy::Interest,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut c = s
+        .create_consumer(pull::Config {
+            durable_name: Some("only".into()),
+            ack_policy: AckPolicy::Explicit,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for i in 0..5 {
+        js.ctx
+            .publish("in.x", format!("m{i}").into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    assert_eq!(c.reset(Some(4)).await.unwrap().reset_seq, 4);
+    let state = s.info().await.unwrap().state.clone();
+    assert_eq!((state.messages, state.first_sequence), (2, 4));
+}
