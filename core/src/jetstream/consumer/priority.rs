@@ -150,21 +150,18 @@ impl Consumer {
         Ok(out)
     }
 
-    /// Pin checks of an arriving request: one carrying the current pin keeps it alive;
-    /// one carrying another id while a pin is held is refused `423 Nats-Pin-Id mismatch`.
-    pub(super) fn admit_pin(&mut self, now: UnixNanos, req: &PullRequest) -> Result<(), ()> {
+    /// Pin check of an arriving request: one carrying the current pin keeps it alive;
+    /// returns `true` for one carrying another id while a pin is held (refused
+    /// `423 Nats-Pin-Id mismatch`).
+    pub(super) fn pin_mismatch(&mut self, now: UnixNanos, req: &PullRequest) -> bool {
         let timeout = self.config.priority_timeout;
         let Some(pin) = &mut self.pin else {
-            return Ok(());
+            return false;
         };
         if req.id == pin.id {
             pin.expires_at = (timeout > 0).then(|| now.saturating_add(timeout));
-            Ok(())
-        } else if req.id.is_empty() {
-            Ok(())
-        } else {
-            Err(())
         }
+        !req.id.is_empty() && req.id != pin.id
     }
 
     /// Queues `w` where the policy wants it: by priority for `prioritized`, else last.

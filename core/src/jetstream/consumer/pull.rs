@@ -126,7 +126,7 @@ impl Consumer {
             out.push(status(reply, code, text, Vec::new()));
             return false;
         }
-        if grouped && self.admit_pin(now, req).is_err() {
+        if grouped && self.pin_mismatch(now, req) {
             out.push(status(reply, 423, "Nats-Pin-Id mismatch", Vec::new()));
             return false;
         }
