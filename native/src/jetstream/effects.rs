@@ -10,6 +10,7 @@ use rill_core::proto::Publish;
 use tracing::{error, info};
 
 use super::consumers_api::{config_key, state_key};
+use super::priority_api::PinChange;
 use super::service::Service;
 
 impl Service {
@@ -91,12 +92,12 @@ impl Service {
                     self.advisory("MSG_TERMINATED", stream, name, stream_seq, deliveries);
                 }
                 Effect::Pinned { group, pin_id } => {
-                    let extra = serde_json::json!({ "group": group, "pinned_id": pin_id });
-                    self.group_advisory(now, "PINNED", stream, name, extra);
+                    let change = PinChange::Pinned(&pin_id);
+                    self.group_advisory(now, stream, name, &group, change);
                 }
                 Effect::Unpinned { group, reason } => {
-                    let extra = serde_json::json!({ "group": group, "reason": reason });
-                    self.group_advisory(now, "UNPINNED", stream, name, extra);
+                    let change = PinChange::Unpinned(reason);
+                    self.group_advisory(now, stream, name, &group, change);
                 }
                 Effect::Inactive => {
                     let ephemeral = self

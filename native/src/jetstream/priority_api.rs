@@ -18,6 +18,33 @@ use super::service::Service;
 #[derive(serde::Serialize)]
 pub(super) struct UnpinResponse {}
 
+/// What happened to a pin (for [`Service::group_advisory`]).
+pub(super) enum PinChange<'a> {
+    /// Pinned with this id.
+    Pinned(&'a str),
+    /// Released, for this reason (`timeout`, `admin`).
+    Unpinned(&'a str),
+}
+
+/// The pinned / unpinned advisory body, fields in nats-server's order.
+#[derive(serde::Serialize)]
+struct GroupAdvisory<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+    timestamp: Timestamp,
+    account: &'a str,
+    stream: &'a str,
+    consumer: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    domain: &'a str,
+    group: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pinned_id: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    reason: &'a str,
+}
+
 /// A 22-character advisory id (nats-server uses NUIDs).
 fn advisory_id() -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -151,39 +178,41 @@ impl Service {
         }
     }
 
-    /// `$JS.EVENT.ADVISORY.CONSUMER.PINNED|UNPINNED.<stream>.<consumer>`: `extra` holds the
-    /// group and either `pinned_id` or `reason`.
+    /// `$JS.EVENT.ADVISORY.CONSUMER.PINNED|UNPINNED.<stream>.<consumer>` for `group`:
+    /// `pinned_id` on a pin, `reason` on an unpin.
     pub(super) fn group_advisory(
         &mut self,
         now: UnixNanos,
-        kind: &str,
         stream: &str,
         consumer: &str,
-        extra: serde_json::Value,
+        group: &str,
+        change: PinChange<'_>,
     ) {
-        let subject = format!("$JS.EVENT.ADVISORY.CONSUMER.{kind}.{stream}.{consumer}");
-        let mut body = serde_json::json!({
-            "type": format!(
+        let (kind, pinned_id, reason) = match change {
+            PinChange::Pinned(id) => ("PINNED", id, ""),
+            PinChange::Unpinned(reason) => ("UNPINNED", "", reason),
+        };
+        let advisory = GroupAdvisory {
+            kind: format!(
                 "io.nats.jetstream.advisory.v1.consumer_group_{}",
                 kind.to_ascii_lowercase()
             ),
-            "id": advisory_id(),
-            "timestamp": Timestamp(now),
-            "account": "$G",
-            "stream": stream,
-            "consumer": consumer,
-        });
-        if !self.cfg.domain.is_empty() {
-            body["domain"] = serde_json::Value::from(self.cfg.domain.clone());
-        }
-        if let (Some(body), serde_json::Value::Object(extra)) = (body.as_object_mut(), extra) {
-            body.extend(extra);
-        }
+            id: advisory_id(),
+            timestamp: Timestamp(now),
+            account: "$G",
+            stream,
+            consumer,
+            domain: &self.cfg.domain,
+            group,
+            pinned_id,
+            reason,
+        };
+        let subject = format!("$JS.EVENT.ADVISORY.CONSUMER.{kind}.{stream}.{consumer}");
         let out = Publish {
             subject: Bytes::from(subject),
             reply: None,
             headers: None,
-            payload: Bytes::from(body.to_string()),
+            payload: Bytes::from(serde_json::to_vec(&advisory).unwrap_or_default()),
         };
         self.publisher.publish(&out);
     }

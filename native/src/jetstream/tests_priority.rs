@@ -74,6 +74,16 @@ async fn overflow_waits_for_min_pending() {
 #[tokio::test]
 async fn pinned_client_gets_a_pin_that_info_reports_and_unpin_releases() {
     let js = js("prio-pinned").await;
+    let client = js.ctx.client();
+    let prefix = "$JS.EVENT.ADVISORY.CONSUMER";
+    let mut pins = client
+        .subscribe(format!("{prefix}.PINNED.EV.pin"))
+        .await
+        .unwrap();
+    let mut unpins = client
+        .subscribe(format!("{prefix}.UNPINNED.EV.pin"))
+        .await
+        .unwrap();
     let s = events(&js, 2).await;
     let mut c = s
         .create_consumer(pull::Config {
@@ -105,7 +115,29 @@ async fn pinned_client_gets_a_pin_that_info_reports_and_unpin_releases() {
     );
     drop(msgs);
 
+    let pinned = pins.next().await.unwrap();
+    assert_eq!(
+        pinned.subject.as_str(),
+        "$JS.EVENT.ADVISORY.CONSUMER.PINNED.EV.pin"
+    );
+    let body: serde_json::Value = serde_json::from_slice(&pinned.payload).unwrap();
+    assert_eq!(
+        body["type"],
+        "io.nats.jetstream.advisory.v1.consumer_group_pinned"
+    );
+    assert_eq!(
+        (&body["group"], &body["pinned_id"]),
+        (&"A".into(), &pin.clone().into())
+    );
+
     s.unpin_consumer("pin", "A").await.unwrap();
+    let unpinned = unpins.next().await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&unpinned.payload).unwrap();
+    assert_eq!(
+        body["type"],
+        "io.nats.jetstream.advisory.v1.consumer_group_unpinned"
+    );
+    assert_eq!(body["reason"], "admin");
     let info = c.info().await.unwrap().clone();
     assert_eq!(info.priority_groups[0].pinned_client_id, None);
     assert_eq!(info.priority_groups[0].pinned_ts, None);
