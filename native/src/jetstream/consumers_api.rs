@@ -91,6 +91,12 @@ impl Service {
             ApiRequest::ConsumerPause { stream, consumer } => self
                 .consumer_pause(now, stream, consumer, body)
                 .map(|resp| self.reply(to, kind, &resp)),
+            ApiRequest::ConsumerUnpin { stream, consumer } => self
+                .consumer_unpin(now, stream, consumer, body)
+                .map(|resp| self.reply(to, kind, &resp)),
+            ApiRequest::ConsumerReset { stream, consumer } => self
+                .consumer_reset(now, stream, consumer, body)
+                .map(|resp| self.reply(to, kind, &resp)),
             ApiRequest::ConsumerNext { stream, consumer } => {
                 if let Some(reply) = to.cloned() {
                     self.consumer_next(now, stream, consumer, reply, body);
@@ -197,7 +203,7 @@ impl Service {
             .streams
             .get_mut(stream)
             .ok_or_else(|| anyhow::anyhow!("stream not found"))?;
-        let consumer = Consumer::new(
+        let mut consumer = Consumer::new(
             stream,
             name,
             config.clone(),
@@ -206,6 +212,7 @@ impl Service {
             now,
             entry.stream.store(),
         );
+        consumer.seed_pin_ids(u64::from_le_bytes(crate::server::ids::random_bytes()));
         entry.consumers.insert(
             name.to_string(),
             ConsumerEntry {

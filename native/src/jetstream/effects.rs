@@ -10,6 +10,7 @@ use rill_core::proto::Publish;
 use tracing::{error, info};
 
 use super::consumers_api::{config_key, state_key};
+use super::priority_api::PinChange;
 use super::service::Service;
 
 impl Service {
@@ -83,6 +84,14 @@ impl Service {
                 } => {
                     self.advisory("MSG_TERMINATED", stream, name, stream_seq, deliveries);
                 }
+                Effect::Pinned { group, pin_id } => {
+                    let change = PinChange::Pinned(&pin_id);
+                    self.group_advisory(now, stream, name, &group, change);
+                }
+                Effect::Unpinned { group, reason } => {
+                    let change = PinChange::Unpinned(reason);
+                    self.group_advisory(now, stream, name, &group, change);
+                }
                 Effect::Inactive => {
                     let ephemeral = self
                         .streams
@@ -103,7 +112,7 @@ impl Service {
 
     /// A consumer is done with `seq`: under work-queue retention the message goes; under
     /// interest retention it goes once every interested consumer is done with it.
-    fn retire(&mut self, _now: UnixNanos, stream: &str, seq: u64) {
+    pub(super) fn retire(&mut self, _now: UnixNanos, stream: &str, seq: u64) {
         let Some(entry) = self.streams.get_mut(stream) else {
             return;
         };

@@ -5,6 +5,7 @@ mod effects;
 pub mod filestore;
 pub mod jsz;
 pub mod meta_sled;
+mod priority_api;
 mod republish;
 mod resources;
 pub mod service;
@@ -14,5 +15,7 @@ mod streams_api;
 mod tests;
 #[cfg(test)]
 mod tests_consumers;
+#[cfg(test)]
+mod tests_priority;
 #[cfg(test)]
 mod tests_republish;

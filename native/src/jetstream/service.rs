@@ -180,6 +180,8 @@ pub struct Service {
     directory: Arc<std::sync::RwLock<Directory>>,
     /// Subscription generation at the last push-interest check.
     interest_genid: u64,
+    /// Subscription generation when pull consumers last dropped abandoned requests.
+    pub(super) pull_interest_genid: u64,
     /// Streams or consumers came or went: refresh the [`Directory`] before replying.
     pub(super) directory_dirty: bool,
     pub(super) api_total: u64,
@@ -227,6 +229,7 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
         tx: tx.clone(),
         directory,
         interest_genid: 0,
+        pull_interest_genid: 0,
         directory_dirty: false,
         api_total: 0,
         api_errors: 0,
@@ -332,6 +335,7 @@ impl Service {
                 }
             }
             let now = unix_now();
+            self.drop_abandoned_pulls();
             for input in batch.drain(..) {
                 match input {
                     Input::Api(msg) => self.handle_api(now, &msg),

@@ -357,8 +357,7 @@ impl ConsumerConfig {
             if group.is_empty() {
                 return Err(ErrorId::ConsumerEmptyGroupName.into());
             }
-            let valid_char = |c: char| c.is_ascii_alphanumeric() || "-_/=".contains(c);
-            if group.len() > 16 || !group.chars().all(valid_char) {
+            if !super::consumer_admin::is_valid_group_name(group) {
                 return Err(ErrorId::ConsumerInvalidGroupName.into());
             }
         }

@@ -21,6 +21,7 @@ pub mod account;
 pub mod base64;
 pub mod catalogue;
 pub mod consumer;
+mod consumer_admin;
 mod consumer_check;
 mod consumer_rules;
 mod duration;
@@ -51,6 +52,9 @@ pub use catalogue::{CatalogueEntry, ErrorId, CATALOGUE};
 pub use consumer::{
     AckPolicy, ConsumerAction, ConsumerConfig, ConsumerInfo, CreateConsumerRequest, DeliverPolicy,
     PriorityGroupState, PriorityPolicy, ReplayPolicy, SequenceInfo,
+};
+pub use consumer_admin::{
+    is_valid_group_name, ConsumerResetRequest, ConsumerResetResponse, ConsumerUnpinRequest,
 };
 pub use consumer_check::{
     ACK_WAIT_DEFAULT, HEARTBEAT_MIN, INACTIVE_THRESHOLD_DEFAULT, MAX_ACK_PENDING_DEFAULT,

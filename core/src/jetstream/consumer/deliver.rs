@@ -12,8 +12,9 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::ack_subject::{ack_subject, AckTokens};
-use super::effect::{pending_headers, status, to_headers_only};
+use super::effect::{hdr, pending_headers, status, to_headers_only, with_header};
 use super::{Consumer, Effect, DELIVERIES_PER_CALL_MAX};
+use crate::jetstream::api::PriorityPolicy;
 use crate::jetstream::store::{MsgStore, StoreError, StoredMsg, UnixNanos};
 use crate::subject;
 
@@ -259,10 +260,22 @@ impl Consumer {
         let (to, target) = if self.is_push() {
             (self.deliver_subject.clone(), None)
         } else {
-            match self.next_waiting(now, size, out) {
+            // nats-server compares `min_pending` with its count taken before a first
+            // delivery and after a redelivery (which it never subtracted): one more there.
+            let overflow_pending = if source == Source::Redelivery {
+                npc + 1
+            } else {
+                npc
+            };
+            match self.next_waiting(now, size, overflow_pending, out) {
                 Some(t) => (t.reply.clone(), Some(t)),
                 None => return false,
             }
+        };
+        let msg = if self.config.priority_policy == PriorityPolicy::PinnedClient {
+            with_header(msg, hdr::PIN_ID, self.pin_id().unwrap_or_default())
+        } else {
+            msg
         };
         self.commit(now, seq, time, dseq, source, out);
         out.push(Effect::Deliver {

@@ -21,6 +21,8 @@ pub mod hdr {
     pub const CONSUMER_STALLED: &str = "Nats-Consumer-Stalled";
     /// Body size of a `headers_only` delivery.
     pub const MSG_SIZE: &str = "Nats-Msg-Size";
+    /// The pin of a `pinned_client` consumer, on each delivery and in pull requests (`id`).
+    pub const PIN_ID: &str = "Nats-Pin-Id";
 }
 
 /// One thing the runtime must do, in the order the effects are returned.
@@ -86,6 +88,23 @@ pub enum Effect {
     },
     /// `inactive_threshold` passed without interest or activity: delete this consumer.
     Inactive,
+    /// Advisory: a pull request of priority group `group` was pinned with `pin_id`
+    /// (`pinned_client` policy).
+    Pinned {
+        /// The priority group.
+        group: String,
+        /// The new `Nats-Pin-Id`.
+        pin_id: String,
+    },
+    /// Advisory: the pin of priority group `group` was released (`reason`: `timeout` after
+    /// `priority_timeout` without a pull from the pinned client, `admin` for an unpin
+    /// request).
+    Unpinned {
+        /// The priority group.
+        group: String,
+        /// Why, as nats-server words it.
+        reason: &'static str,
+    },
 }
 
 /// A status effect with no reply subject.
@@ -139,8 +158,18 @@ pub fn encode_status(code: u16, description: &str, headers: &[(String, String)])
 /// `msg` as a `headers_only` consumer sends it: stored headers (or a bare `NATS/1.0`) plus
 /// `Nats-Msg-Size: <body length>`, and no body (nats-server `convertToHeadersOnly`).
 pub fn to_headers_only(mut msg: StoredMsg) -> StoredMsg {
+    let size = String::from(itoa::Buffer::new().format(msg.payload.len()));
+    msg = with_header(msg, hdr::MSG_SIZE, &size);
+    msg.payload = Bytes::new();
+    msg
+}
+
+/// `msg` with `name: value` appended to its header block (a bare `NATS/1.0` block when it
+/// had none). An existing header of the same name stays: the last one wins, as with
+/// nats-server's `genHeader`.
+pub fn with_header(mut msg: StoredMsg, name: &str, value: &str) -> StoredMsg {
     let stored = msg.headers.as_deref().unwrap_or_default();
-    let mut out = Vec::with_capacity(stored.len() + 40);
+    let mut out = Vec::with_capacity(stored.len() + name.len() + value.len() + 16);
     if stored.is_empty() {
         out.extend_from_slice(b"NATS/1.0\r\n");
     } else if let Some(head) = stored.strip_suffix(b"\r\n\r\n") {
@@ -152,12 +181,11 @@ pub fn to_headers_only(mut msg: StoredMsg) -> StoredMsg {
             out.extend_from_slice(b"\r\n");
         }
     }
-    out.extend_from_slice(hdr::MSG_SIZE.as_bytes());
+    out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");
-    out.extend_from_slice(itoa::Buffer::new().format(msg.payload.len()).as_bytes());
+    out.extend_from_slice(value.as_bytes());
     out.extend_from_slice(b"\r\n\r\n");
     msg.headers = Some(Bytes::from(out));
-    msg.payload = Bytes::new();
     msg
 }
 
@@ -200,6 +228,25 @@ mod tests {
         assert_eq!(
             with.headers.as_deref(),
             Some(&b"NATS/1.0\r\nA: b\r\nNats-Msg-Size: 5\r\n\r\n"[..])
+        );
+    }
+
+    #[test]
+    fn appended_headers_follow_the_stored_ones() {
+        let pinned = with_header(
+            msg(Some(b"NATS/1.0\r\nNats-Pin-Id: old\r\n\r\n")),
+            hdr::PIN_ID,
+            "new",
+        );
+        assert_eq!(
+            pinned.headers.as_deref(),
+            Some(&b"NATS/1.0\r\nNats-Pin-Id: old\r\nNats-Pin-Id: new\r\n\r\n"[..])
+        );
+        assert_eq!(pinned.payload, Bytes::from_static(b"hello"));
+        let bare = with_header(msg(None), hdr::PIN_ID, "p");
+        assert_eq!(
+            bare.headers.as_deref(),
+            Some(&b"NATS/1.0\r\nNats-Pin-Id: p\r\n\r\n"[..])
         );
     }
 }

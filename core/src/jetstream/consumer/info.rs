@@ -56,6 +56,7 @@ impl Consumer {
             paused: pause.is_some(),
             pause_remaining: pause.map_or(0, |t| t - now),
             ts: Timestamp(now),
+            priority_groups: self.priority_groups_info(),
             ..ConsumerInfo::default()
         }
     }

@@ -29,9 +29,11 @@ mod acks;
 mod deliver;
 mod effect;
 mod info;
+mod priority;
 mod pull;
 mod push;
 mod redeliver;
+mod reset;
 mod start;
 mod state;
 
@@ -39,6 +41,10 @@ mod state;
 mod tests;
 #[cfg(test)]
 mod tests_acks;
+#[cfg(test)]
+mod tests_priority;
+#[cfg(test)]
+mod tests_priority_prop;
 #[cfg(test)]
 mod tests_prop;
 #[cfg(test)]
@@ -53,12 +59,15 @@ use bytes::Bytes;
 use hashbrown::HashSet;
 
 pub use ack_subject::{ack_subject, parse_ack_subject, AckSubject, AckTokens, ACK_PREFIX};
-pub use effect::{encode_status, hdr, to_headers_only, Effect};
+pub use effect::{encode_status, hdr, to_headers_only, with_header, Effect};
+pub use priority::{UnpinError, PIN_ID_LEN};
+pub use reset::ResetError;
 pub use state::{ConsumerState, PendingAck, SequencePair};
 
-use crate::jetstream::api::{AckPolicy, ConsumerConfig, ReplayPolicy};
+use crate::jetstream::api::{AckPolicy, ConsumerConfig, PriorityPolicy, ReplayPolicy};
 use crate::jetstream::store::{MsgStore, UnixNanos};
 use deliver::Replay;
+use priority::{Pin, PinIds};
 use pull::WaitingRequest;
 use push::FlowControl;
 use start::SkipList;
@@ -114,6 +123,9 @@ pub struct Consumer {
     /// Since when a push consumer has had no interest.
     inactive_since: Option<UnixNanos>,
     inactive_reported: bool,
+    /// The pinned client (`pinned_client` policy).
+    pin: Option<Pin>,
+    pin_ids: PinIds,
     dirty: bool,
 }
 
@@ -181,6 +193,8 @@ impl Consumer {
             last_activity: now,
             inactive_since: push.then_some(now),
             inactive_reported: false,
+            pin: None,
+            pin_ids: PinIds::new(pin_seed(stream_name, name, created)),
             dirty,
             config,
         };
@@ -242,6 +256,9 @@ impl Consumer {
             self.skip = None;
             self.npc = None;
         }
+        if config.priority_policy != PriorityPolicy::PinnedClient {
+            self.pin = None;
+        }
         self.config = config;
         self.reschedule_all();
         let mut out = Vec::new();
@@ -252,7 +269,7 @@ impl Consumer {
 
     /// The next instant [`Consumer::handle_timeout`] has work: an ack deadline, a pull
     /// request's expiry or heartbeat, a push heartbeat, a replay gap, the end of a pause, or
-    /// the inactivity threshold.
+    /// the inactivity threshold, the lapse of a pin.
     pub fn poll_timeout(&self) -> Option<UnixNanos> {
         let acks = self.timers.first().map(|(at, _)| *at);
         let requests = self
@@ -269,6 +286,7 @@ impl Consumer {
             self.paused_until,
             self.resume_at,
             self.inactivity_deadline(),
+            self.pin_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -277,10 +295,11 @@ impl Consumer {
 
     /// Does what is due at `now`: expired acks go to redelivery (or are given up on at
     /// `max_deliver`), pull requests expire (`408`) or get heartbeats, push heartbeats,
-    /// replay pacing, and the inactivity check.
+    /// replay pacing, the inactivity check, and a pin lapsing after `priority_timeout`.
     pub fn handle_timeout(&mut self, now: UnixNanos, store: &impl MsgStore) -> Vec<Effect> {
         let mut out = Vec::new();
         self.expire_acks(now, &mut out);
+        self.expire_pin(now, &mut out);
         if self.replay_wait.is_some_and(|at| at <= now) {
             self.replay_wait = None;
         }
@@ -314,4 +333,14 @@ impl Consumer {
             out.push(Effect::StateChanged);
         }
     }
+}
+
+/// A default seed for pin ids: FNV-1a over the names and the creation time (the runtime
+/// should call [`Consumer::seed_pin_ids`] with a random number).
+fn pin_seed(stream: &str, name: &str, created: UnixNanos) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in stream.bytes().chain([0]).chain(name.bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^ created as u64
 }

@@ -22,6 +22,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::effect::{pending_headers, status};
+use super::priority::{PriorityFields, Verdict};
 use super::{Consumer, Effect};
 use crate::jetstream::api::{
     format_go_duration, PriorityPolicy, PullRequest, PullRequestError, MAX_WAITING_DEFAULT,
@@ -42,6 +43,8 @@ pub(super) struct WaitingRequest {
     pub(super) no_wait: bool,
     pub(super) heartbeat: i64,
     pub(super) heartbeat_at: Option<UnixNanos>,
+    /// Priority group fields (`None`: a plain batch body).
+    pub(super) prio: Option<PriorityFields>,
 }
 
 /// The request the next message goes to, as it is after taking it.
@@ -61,7 +64,7 @@ impl Consumer {
         store: &impl MsgStore,
     ) -> Vec<Effect> {
         let mut out = Vec::new();
-        if self.admit_pull(now, &reply, &req, store, &mut out) {
+        if self.admit_pull(now, &reply, &req, true, store, &mut out) {
             self.deliver(now, store, &mut out);
         }
         self.finish(&mut out);
@@ -97,8 +100,10 @@ impl Consumer {
             out.push(status(reply, 409, "Consumer is push based", Vec::new()));
             return false;
         }
+        // Only a JSON body carries priority group fields (nats-server checks them only then).
+        let json = body.trim_ascii().first() == Some(&b'{');
         match PullRequest::parse(body) {
-            Ok(req) => self.admit_pull(now, reply, &req, store, out),
+            Ok(req) => self.admit_pull(now, reply, &req, json, store, out),
             Err(e) => {
                 out.push(status(reply, 400, e.status_description(), Vec::new()));
                 false
@@ -106,17 +111,23 @@ impl Consumer {
         }
     }
 
-    /// Checks `req` and queues it; returns whether it was queued.
+    /// Checks `req` (its priority fields too when `grouped`) and queues it; returns whether
+    /// it was queued.
     fn admit_pull(
         &mut self,
         now: UnixNanos,
         reply: &Bytes,
         req: &PullRequest,
+        grouped: bool,
         store: &impl MsgStore,
         out: &mut Vec<Effect>,
     ) -> bool {
-        if let Err((code, text)) = self.check_request(req) {
+        if let Err((code, text)) = self.check_request(req, grouped) {
             out.push(status(reply, code, text, Vec::new()));
+            return false;
+        }
+        if grouped && self.pin_mismatch(now, req) {
+            out.push(status(reply, 423, "Nats-Pin-Id mismatch", Vec::new()));
             return false;
         }
         if self.waiting_full() {
@@ -146,7 +157,7 @@ impl Consumer {
             return false;
         }
         let heartbeat = req.idle_heartbeat.max(0);
-        self.waiting.push_back(WaitingRequest {
+        self.enqueue(WaitingRequest {
             reply: reply.clone(),
             batch_left: req.batch.max(1),
             delivered: 0,
@@ -155,13 +166,19 @@ impl Consumer {
             no_wait: req.no_wait,
             heartbeat,
             heartbeat_at: (heartbeat > 0).then(|| now.saturating_add(heartbeat)),
+            prio: grouped.then(|| PriorityFields::of(req)),
         });
         self.last_activity = now;
         true
     }
 
-    /// The status a request is refused with, if any (before queue checks).
-    fn check_request(&self, req: &PullRequest) -> Result<(), (u16, alloc::string::String)> {
+    /// The status a request is refused with, if any (before queue checks); the priority
+    /// fields are checked only when the body was JSON (`grouped`).
+    fn check_request(
+        &self,
+        req: &PullRequest,
+        grouped: bool,
+    ) -> Result<(), (u16, alloc::string::String)> {
         let cfg = &self.config;
         if self.is_push() {
             return Err((409, "Consumer is push based".into()));
@@ -193,6 +210,9 @@ impl Consumer {
                 format!("Exceeded MaxRequestMaxBytes of {}", cfg.max_bytes),
             ));
         }
+        if !grouped {
+            return Ok(());
+        }
         let policy = cfg.priority_policy;
         let bad = |why: &str| Err((400, format!("Bad Request - {why}")));
         if (req.min_pending != 0 || req.min_ack_pending != 0) && policy != PriorityPolicy::Overflow
@@ -214,6 +234,18 @@ impl Consumer {
             }
         }
         Ok(())
+    }
+
+    /// Drops, without a reply, the waiting requests whose reply subject nobody listens to
+    /// any more (nats-server checks interest before serving a request): a client that went
+    /// away must not swallow messages, nor keep a pin alive. Returns how many went.
+    pub fn drop_waiting_without_interest(
+        &mut self,
+        mut has_interest: impl FnMut(&[u8]) -> bool,
+    ) -> usize {
+        let before = self.waiting.len();
+        self.waiting.retain(|w| has_interest(&w.reply));
+        before - self.waiting.len()
     }
 
     fn waiting_full(&self) -> bool {
@@ -266,15 +298,19 @@ impl Consumer {
         wanted
     }
 
-    /// Picks the request a message of `size` bytes goes to, ending the expired ones and
-    /// those whose byte budget it exceeds on the way; `None` when no request can take it.
+    /// Picks the request a message of `size` bytes goes to, ending the expired ones, those
+    /// whose byte budget it exceeds and those holding a stale pin on the way, and passing
+    /// over those the priority policy holds back (`pending`: see [`Consumer::verdict`]);
+    /// `None` when no request can take it.
     pub(super) fn next_waiting(
         &mut self,
         now: UnixNanos,
         size: i64,
+        pending: u64,
         out: &mut Vec<Effect>,
     ) -> Option<Target> {
-        while let Some(w) = self.waiting.front_mut() {
+        let mut skipped = 0usize;
+        while let Some(w) = self.waiting.front() {
             if w.expires_at.is_some_and(|at| now >= at) {
                 out.push(status(
                     &w.reply,
@@ -286,6 +322,24 @@ impl Consumer {
                 self.last_activity = now;
                 continue;
             }
+            let pin = match self.verdict(w, pending) {
+                Verdict::Take { pin } => pin,
+                Verdict::Skip => {
+                    self.waiting.rotate_left(1);
+                    skipped += 1;
+                    if skipped >= self.waiting.len() {
+                        return None;
+                    }
+                    continue;
+                }
+                Verdict::WrongPin => {
+                    let headers = pending_headers(w.batch_left, w.bytes_left);
+                    out.push(status(&w.reply, 423, "Nats-Wrong-Pin-Id", headers));
+                    self.waiting.pop_front();
+                    continue;
+                }
+            };
+            let mut w = self.waiting.pop_front()?;
             if w.bytes_left > 0 {
                 if size > w.bytes_left {
                     let headers = pending_headers(w.batch_left, w.bytes_left);
@@ -295,13 +349,16 @@ impl Consumer {
                         "Message Size Exceeds MaxBytes",
                         headers,
                     ));
-                    self.waiting.pop_front();
                     continue;
                 }
                 w.bytes_left -= size;
                 if w.bytes_left == 0 {
                     w.batch_left = 1;
                 }
+            }
+            if let Some(p) = w.prio.as_mut().filter(|_| pin) {
+                // The request now holds the pin for the rest of its batch.
+                p.id = self.assign_pin(now, &p.group, out);
             }
             w.batch_left -= 1;
             w.delivered += 1;
@@ -313,10 +370,8 @@ impl Consumer {
                 batch_left: w.batch_left,
                 bytes_left: w.bytes_left,
             };
-            if w.batch_left <= 0 {
-                self.waiting.pop_front();
-            } else if let Some(w) = self.waiting.pop_front() {
-                self.waiting.push_back(w);
+            if w.batch_left > 0 {
+                self.requeue(w);
             }
             return Some(target);
         }

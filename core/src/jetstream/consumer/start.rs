@@ -108,7 +108,7 @@ fn last_per_subject(store: &impl MsgStore, filters: &[Bytes]) -> Result<Vec<u64>
 
 /// The first sequence in `first..=last` holding a message stored at or after `time`
 /// (`last + 1` when none): a binary search, as message times grow with sequences.
-fn seq_for_time(
+pub(super) fn seq_for_time(
     store: &impl MsgStore,
     first: u64,
     last: u64,
