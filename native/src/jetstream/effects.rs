@@ -84,6 +84,20 @@ impl Service {
                 } => {
                     self.advisory("MSG_TERMINATED", stream, name, stream_seq, deliveries);
                 }
+                Effect::AckSampled {
+                    stream_seq,
+                    consumer_seq,
+                    deliveries,
+                    ack_time,
+                } => {
+                    let ack = super::metrics::SampledAck {
+                        stream_seq,
+                        consumer_seq,
+                        deliveries,
+                        ack_time,
+                    };
+                    self.ack_metric(now, stream, name, ack);
+                }
                 Effect::Pinned { group, pin_id } => {
                     let change = PinChange::Pinned(&pin_id);
                     self.group_advisory(now, stream, name, &group, change);

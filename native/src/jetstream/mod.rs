@@ -5,6 +5,7 @@ mod effects;
 pub mod filestore;
 pub mod jsz;
 pub mod meta_sled;
+mod metrics;
 mod priority_api;
 mod republish;
 mod resources;

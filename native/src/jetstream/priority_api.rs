@@ -46,7 +46,7 @@ struct GroupAdvisory<'a> {
 }
 
 /// A 22-character advisory id (nats-server uses NUIDs).
-fn advisory_id() -> String {
+pub(super) fn advisory_id() -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let bytes: [u8; 22] = crate::server::ids::random_bytes();
     bytes

@@ -194,3 +194,41 @@ async fn workqueue_stream_removes_acked_messages() {
     }
     assert_eq!(s.info().await.unwrap().state.messages, 0);
 }
+
+#[tokio::test]
+async fn sampled_acks_are_published_as_metrics() {
+    let js = js("sample").await;
+    let s = filled(&js, "SM", 3).await;
+    let client = js.ctx.client();
+    let mut metrics = client
+        .subscribe("$JS.EVENT.METRIC.CONSUMER.ACK.SM.watched")
+        .await
+        .unwrap();
+    client.flush().await.unwrap();
+    let cfg = pull::Config {
+        sample_frequency: 100,
+        ..durable("watched")
+    };
+    let c = s.create_consumer(cfg).await.unwrap();
+    let mut msgs = c.fetch().max_messages(3).messages().await.unwrap();
+    while let Some(m) = msgs.next().await {
+        m.unwrap().double_ack().await.unwrap();
+    }
+    let mut seqs = Vec::new();
+    for _ in 0..3 {
+        let m = tokio::time::timeout(Duration::from_secs(5), metrics.next())
+            .await
+            .expect("a metric per ack")
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
+        assert_eq!(v["type"], "io.nats.jetstream.metric.v1.consumer_ack");
+        assert_eq!(
+            (v["stream"].as_str(), v["consumer"].as_str()),
+            (Some("SM"), Some("watched"))
+        );
+        assert_eq!(v["deliveries"].as_u64(), Some(1));
+        assert!(v["ack_time"].as_i64().is_some_and(|t| t >= 0));
+        seqs.push(v["stream_seq"].as_u64().unwrap());
+    }
+    assert_eq!(seqs, [1, 2, 3]);
+}

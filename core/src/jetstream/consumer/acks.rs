@@ -114,10 +114,13 @@ impl Consumer {
     }
 
     fn ack_one(&mut self, now: UnixNanos, seq: u64, out: &mut Vec<Effect>) {
-        let was_pending = self.remove_pending(seq).is_some();
-        let was_redelivered = self.state.redelivered.remove(&seq).is_some();
-        if was_pending {
+        let pending = self.remove_pending(seq);
+        let was_pending = pending.is_some();
+        let redeliveries = self.state.redelivered.remove(&seq);
+        let was_redelivered = redeliveries.is_some();
+        if let Some(p) = &pending {
             self.state.raise_floor(seq);
+            self.sample_ack(now, seq, p, redeliveries.unwrap_or(0) + 1, out);
         }
         if was_pending || was_redelivered {
             self.last_acked_at = Some(now);
@@ -143,6 +146,10 @@ impl Consumer {
         let acked = core::mem::replace(&mut self.state.pending, above);
         let above = self.state.redelivered.split_off(&(seq + 1));
         let gave_up = core::mem::replace(&mut self.state.redelivered, above);
+        if let Some(p) = acked.get(&seq).cloned() {
+            let deliveries = gave_up.get(&seq).copied().unwrap_or(0) + 1;
+            self.sample_ack(now, seq, &p, deliveries, out);
+        }
         let mut seqs: Vec<u64> = acked.keys().chain(gave_up.keys()).copied().collect();
         for s in acked.keys() {
             self.unschedule(*s);

@@ -88,6 +88,17 @@ pub enum Effect {
     },
     /// `inactive_threshold` passed without interest or activity: delete this consumer.
     Inactive,
+    /// Metric (`sample_freq`): an ack picked for sampling.
+    AckSampled {
+        /// The stream sequence acked.
+        stream_seq: u64,
+        /// Consumer sequence of its first delivery.
+        consumer_seq: u64,
+        /// Deliveries so far.
+        deliveries: u64,
+        /// Nanoseconds from its (last) delivery to the ack.
+        ack_time: i64,
+    },
     /// Advisory: a pull request of priority group `group` was pinned with `pin_id`
     /// (`pinned_client` policy).
     Pinned {

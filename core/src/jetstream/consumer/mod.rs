@@ -34,6 +34,7 @@ mod pull;
 mod push;
 mod redeliver;
 mod reset;
+mod sample;
 mod start;
 mod state;
 

@@ -288,3 +288,58 @@ fn needs_tells_interest_streams_what_to_keep() {
         .collect();
     assert_eq!(needs, [true, false, false, true]);
 }
+
+fn sampled(effects: &[Effect]) -> Vec<(u64, u64, u64, i64)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::AckSampled {
+                stream_seq,
+                consumer_seq,
+                deliveries,
+                ack_time,
+            } => Some((*stream_seq, *consumer_seq, *deliveries, *ack_time)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn sampled_acks_report_sequences_deliveries_and_ack_time() {
+    let mut h = Harness::new(config(|c| {
+        c.sample_freq = String::from("100%");
+        c.ack_wait = 5 * SEC;
+    }));
+    h.publish_n("s.a", 2);
+    let d = deliveries(&h.pull_batch("r", 2));
+    h.advance(SEC);
+    assert_eq!(sampled(&h.ack(&d[0].ack, "+ACK")), [(1, 1, 1, SEC)]);
+    // Redelivered once, then acked: two deliveries, consumer sequence of the first.
+    h.pull("r2", req(1, 60 * SEC));
+    let again = deliveries(&h.advance(5 * SEC));
+    assert_eq!(again[0].seq, 2);
+    h.advance(2 * SEC);
+    // Redelivered when ack_wait ran out (5 s after the first delivery), acked at 8 s.
+    assert_eq!(sampled(&h.ack(&again[0].ack, "+ACK")), [(2, 2, 2, 3 * SEC)]);
+    // A second ack of the same message reports nothing.
+    assert!(sampled(&h.ack(&again[0].ack, "+ACK")).is_empty());
+}
+
+#[test]
+fn sampling_takes_roughly_its_share_and_none_without_sample_freq() {
+    for (freq, low, high) in [
+        ("", 0, 0),
+        ("0", 0, 0),
+        ("30", 200, 400),
+        ("100", 1000, 1000),
+    ] {
+        let mut h = Harness::new(config(|c| c.sample_freq = String::from(freq)));
+        h.publish_n("s.a", 1000);
+        let d = deliveries(&h.pull_batch("r", 1000));
+        let n: usize = d
+            .iter()
+            .map(|m| sampled(&h.ack(&m.ack, "+ACK")).len())
+            .sum();
+        assert!((low..=high).contains(&n), "{freq}: {n} sampled");
+    }
+}
