@@ -9,6 +9,7 @@
 mod dedupe;
 mod limits;
 mod publish;
+pub mod sourcing;
 #[cfg(test)]
 mod tests;
 
@@ -63,6 +64,8 @@ pub struct Stream<S: MsgStore> {
     last_msg_id: Option<alloc::string::String>,
     /// Per-message TTL deadlines: expiry time → sequences.
     ttls: BTreeMap<UnixNanos, Vec<u64>>,
+    /// The compiled `subject_transform` (see `sourcing.rs`).
+    input_transform: Option<crate::transform::Transform>,
 }
 
 impl<S: MsgStore> Stream<S> {
@@ -76,7 +79,9 @@ impl<S: MsgStore> Stream<S> {
             dedupe: Dedupe::default(),
             last_msg_id: None,
             ttls: BTreeMap::new(),
+            input_transform: None,
         };
+        stream.input_transform = sourcing::input_transform(&stream.config);
         if stream.store.state().last_seq == 0 && stream.config.first_seq > 1 {
             stream
                 .store
@@ -128,6 +133,7 @@ impl<S: MsgStore> Stream<S> {
     /// Replaces the configuration (already checked with `update_check` and normalized) and
     /// applies new limits at once.
     pub fn update(&mut self, config: StreamConfig, now: UnixNanos) -> Result<(), ApiError> {
+        self.input_transform = sourcing::input_transform(&config);
         self.config = config;
         self.enforce_all_limits()?;
         self.expire(now)?;
