@@ -5,9 +5,12 @@ mod effects;
 pub mod filestore;
 pub mod meta_sled;
 pub mod service;
+mod sourcing;
 pub mod storage;
 mod streams_api;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_consumers;
+#[cfg(test)]
+mod tests_sourcing;

@@ -182,6 +182,8 @@ pub struct Service {
     pub(super) pending_replies: Vec<Publish>,
     /// Publish acknowledgements held until their stream is synced: (stream, ack message).
     pending_acks: Vec<(String, Publish)>,
+    /// Mirror and source cursors (`sourcing.rs`).
+    pub(super) sourcing: super::sourcing::Sourcing,
 }
 
 /// The wall clock as the core wants it.
@@ -222,6 +224,7 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
         api_errors: 0,
         pending_replies: Vec::new(),
         pending_acks: Vec::new(),
+        sourcing: Default::default(),
     };
     service.load_streams()?;
     service.load_consumers(unix_now())?;
@@ -330,6 +333,10 @@ impl Service {
             if self.cfg.sync_always {
                 self.sync_all();
             }
+            // Mirrors and sources copy what is durable now; copies are synced before delivery.
+            if self.pump_sources(now) && self.cfg.sync_always {
+                self.sync_all();
+            }
             if self.directory_dirty {
                 // Before any reply: a client told "created" can use it at once.
                 self.refresh_directory();
@@ -396,7 +403,7 @@ impl Service {
 
     /// Syncs every store written since the last sync. A failed sync stops the stream from
     /// acknowledging: its held replies become errors.
-    fn sync_all(&mut self) {
+    pub(super) fn sync_all(&mut self) {
         for (name, entry) in self.streams.iter_mut().filter(|(_, e)| e.dirty) {
             entry.dirty = false;
             if let Err(e) = entry.stream.store_mut().sync() {
@@ -471,6 +478,10 @@ impl Service {
                 }
                 Err(e) => error!(key = %String::from_utf8_lossy(&key), "cannot open stream: {e:#}"),
             }
+        }
+        let names: Vec<String> = self.streams.keys().cloned().collect();
+        for name in names {
+            self.reconcile_sources(&name);
         }
         Ok(())
     }

@@ -230,7 +230,7 @@ impl Service {
             .get(name)
             .ok_or_else(ApiError::stream_not_found)?;
         let state = StreamState::from_store(&e.stream.state(), e.consumers.len() as u64);
-        Ok(StreamInfo {
+        let mut info = StreamInfo {
             config: e.stream.config().clone(),
             created: Timestamp(e.stream.created()),
             state,
@@ -241,7 +241,9 @@ impl Service {
             }),
             ts: Timestamp(now),
             ..StreamInfo::default()
-        })
+        };
+        self.fill_source_info(name, &mut info, now);
+        Ok(info)
     }
 
     fn stream_create(
@@ -269,12 +271,14 @@ impl Service {
         {
             return Err(ApiError::new(ErrorId::StreamSubjectOverlap));
         }
+        self.check_sourcing(&config)?;
         let entry = self
             .open_stream(config.clone(), now)
             .map_err(|e| ApiError::with_err(ErrorId::StreamCreate, e))?;
         self.save_stream_meta(&config, now)
             .map_err(|e| ApiError::with_err(ErrorId::StreamCreate, e))?;
         self.streams.insert(name.to_string(), entry);
+        self.reconcile_sources(name);
         self.directory_dirty = true;
         info!(stream = name, "stream created");
         Ok(StreamCreateResponse {
@@ -309,6 +313,7 @@ impl Service {
         if overlap {
             return Err(ApiError::new(ErrorId::StreamSubjectOverlap));
         }
+        self.check_sourcing(&new)?;
         // allow_direct may change.
         self.directory_dirty = true;
         let subs = if new.subjects != old.subjects {
@@ -334,6 +339,7 @@ impl Service {
         }
         self.save_stream_meta(&new, created)
             .map_err(|e| ApiError::with_err(ErrorId::StreamUpdate, e))?;
+        self.reconcile_sources(name);
         self.stream_info(name, now)
     }
 
@@ -345,6 +351,7 @@ impl Service {
         self.directory_dirty = true;
         self.release(&entry.subs);
         drop(entry);
+        self.reconcile_sources(name);
         self.meta
             .delete(stream_key(name).as_bytes())
             .map_err(store_error)?;

@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::{hdr, store_err, Stream};
-use crate::jetstream::api::{ApiError, StreamSource, StreamSourceInfo, SubjectTransform};
+use crate::jetstream::api::{ApiError, ErrorId, StreamSource, StreamSourceInfo, SubjectTransform};
 use crate::jetstream::store::{MsgStore, PurgeRequest, StoreError, StoredMsg, UnixNanos};
 use crate::proto::headers::HeaderMap;
 use crate::transform::Transform;
@@ -213,8 +213,17 @@ impl SourceCursor {
         bytes_max: u64,
     ) -> Result<(Vec<Copied>, bool), StoreError> {
         self.last_seen = Some(now);
-        self.error = None;
-        let Some(mut next) = self.next_seq.filter(|_| now >= self.retry_at) else {
+        if now < self.retry_at {
+            return Ok((Vec::new(), false));
+        }
+        if self
+            .error
+            .as_ref()
+            .is_some_and(|e| e.is(ErrorId::StreamNotFound))
+        {
+            self.error = None;
+        }
+        let Some(mut next) = self.next_seq else {
             return Ok((Vec::new(), false));
         };
         let single = match self.filters.as_slice() {
@@ -237,6 +246,10 @@ impl SourceCursor {
                 bytes += c.payload.len() as u64 + c.headers.as_ref().map_or(0, |h| h.len() as u64);
                 out.push(c);
             }
+        }
+        if !out.is_empty() {
+            // A store failure is cleared by the next copy that is stored.
+            self.error = None;
         }
         if self.next_seq != Some(next) {
             self.next_seq = Some(next);
@@ -449,7 +462,7 @@ impl<S: MsgStore> Stream<S> {
         time: UnixNanos,
     ) -> Result<u64, ApiError> {
         if self.config.sealed {
-            return Err(ApiError::new(crate::jetstream::api::ErrorId::StreamSealed));
+            return Err(ApiError::new(ErrorId::StreamSealed));
         }
         let parsed = headers
             .as_ref()
