@@ -35,7 +35,14 @@ async fn publish(js: &async_nats::jetstream::Context, subject: &str, payload: &s
 async fn wait_for(js: &async_nats::jetstream::Context, name: &str, n: u64) -> stream::Info {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let info = js.get_stream(name).await.unwrap().info().await.unwrap().clone();
+        let info = js
+            .get_stream(name)
+            .await
+            .unwrap()
+            .info()
+            .await
+            .unwrap()
+            .clone();
         if info.state.messages >= n || Instant::now() > deadline {
             assert_eq!(info.state.messages, n, "{name} holds {n} messages");
             return info;
@@ -136,10 +143,7 @@ async fn filtered_mirror_keeps_gaps_and_can_be_promoted() {
     let seqs: Vec<u64> = contents(&js.ctx, "M").await.iter().map(|m| m.0).collect();
     assert_eq!(seqs, vec![1, 4]);
     // Promoted: no more copies, its own subjects continue its sequence.
-    js.ctx
-        .update_stream(cfg("M", &["promoted"]))
-        .await
-        .unwrap();
+    js.ctx.update_stream(cfg("M", &["promoted"])).await.unwrap();
     publish(&js.ctx, "a", "after").await;
     assert_eq!(publish(&js.ctx, "promoted", "own").await, 5);
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -171,7 +175,10 @@ async fn source_with_filter_and_transform_writes_nats_stream_source_headers() {
     publish(&js.ctx, "orders.2", "two").await;
     let info = wait_for(&js.ctx, "S", 2).await;
     assert_eq!(info.sources.len(), 1);
-    assert_eq!((info.sources[0].name.as_str(), info.sources[0].lag), ("ORIGIN", 0));
+    assert_eq!(
+        (info.sources[0].name.as_str(), info.sources[0].lag),
+        ("ORIGIN", 0)
+    );
     assert_eq!(info.sources[0].subject_transforms.len(), 1);
     let held = contents(&js.ctx, "S").await;
     let want = |seq: u64, subj: &str, body: &str, origin_seq: u64| {
@@ -179,10 +186,15 @@ async fn source_with_filter_and_transform_writes_nats_stream_source_headers() {
             seq,
             subj.to_string(),
             body.to_string(),
-            Some(format!("ORIGIN {origin_seq} orders.* copy.{{{{wildcard(1)}}}}")),
+            Some(format!(
+                "ORIGIN {origin_seq} orders.* copy.{{{{wildcard(1)}}}}"
+            )),
         )
     };
-    assert_eq!(held, vec![want(1, "copy.1", "one", 1), want(2, "copy.2", "two", 3)]);
+    assert_eq!(
+        held,
+        vec![want(1, "copy.1", "one", 1), want(2, "copy.2", "two", 3)]
+    );
 }
 
 #[tokio::test]
@@ -209,10 +221,19 @@ async fn two_sources_interleave_and_each_keeps_its_order() {
             .map(|m| m.2.clone())
             .collect()
     };
-    assert_eq!(from("a"), (1..=20).map(|i| format!("a{i}")).collect::<Vec<_>>());
-    assert_eq!(from("b"), (1..=19).map(|i| format!("b{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        from("a"),
+        (1..=20).map(|i| format!("a{i}")).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        from("b"),
+        (1..=19).map(|i| format!("b{i}")).collect::<Vec<_>>()
+    );
     let firsts: Vec<&str> = held.iter().take(6).map(|m| &m.2[..1]).collect();
-    assert!(firsts.contains(&"b"), "live messages interleave: {firsts:?}");
+    assert!(
+        firsts.contains(&"b"),
+        "live messages interleave: {firsts:?}"
+    );
 }
 
 #[tokio::test]
@@ -229,7 +250,10 @@ async fn a_source_created_before_its_origin_starts_when_the_origin_appears() {
     let info = raw_info(&client, "S").await;
     assert_eq!(info["sources"][0]["error"]["err_code"], 10059, "{info}");
     assert_eq!(info["sources"][0]["name"], "LATER");
-    js.ctx.create_stream(cfg("LATER", &["later"])).await.unwrap();
+    js.ctx
+        .create_stream(cfg("LATER", &["later"]))
+        .await
+        .unwrap();
     publish(&js.ctx, "later", "hello").await;
     wait_for(&js.ctx, "S", 1).await;
     let info = raw_info(&client, "S").await;
@@ -241,7 +265,10 @@ async fn a_source_created_before_its_origin_starts_when_the_origin_appears() {
     assert_eq!(info["state"]["messages"], 1);
     // Deleting the sourcing stream stops it too.
     js.ctx.delete_stream("S").await.unwrap();
-    js.ctx.create_stream(cfg("LATER", &["later"])).await.unwrap();
+    js.ctx
+        .create_stream(cfg("LATER", &["later"]))
+        .await
+        .unwrap();
     publish(&js.ctx, "later", "again").await;
     assert!(js.ctx.get_stream("S").await.is_err());
 }
@@ -268,12 +295,27 @@ async fn a_large_origin_is_caught_up_in_chunks_while_the_api_answers() {
     js.ctx.create_stream(s).await.unwrap();
     // The service answers while it copies.
     let started = Instant::now();
-    let info = js.ctx.get_stream("S").await.unwrap().info().await.unwrap().clone();
+    let info = js
+        .ctx
+        .get_stream("S")
+        .await
+        .unwrap()
+        .info()
+        .await
+        .unwrap()
+        .clone();
     assert!(started.elapsed() < Duration::from_secs(1));
     assert!(info.state.messages < n || info.sources[0].lag == 0);
     let info = wait_for(&js.ctx, "S", n).await;
     assert_eq!(info.sources[0].lag, 0);
-    let last = js.ctx.get_stream("S").await.unwrap().get_raw_message(n).await.unwrap();
+    let last = js
+        .ctx
+        .get_stream("S")
+        .await
+        .unwrap()
+        .get_raw_message(n)
+        .await
+        .unwrap();
     assert_eq!(&last.payload[..], format!("{}", n - 1).as_bytes());
 }
 
@@ -290,7 +332,11 @@ async fn stream_subject_transform_renames_what_it_stores() {
     js.ctx.create_stream(s).await.unwrap();
     publish(&js.ctx, "in.x", "1").await;
     publish(&js.ctx, "plain", "2").await;
-    let subjects: Vec<String> = contents(&js.ctx, "T").await.into_iter().map(|m| m.1).collect();
+    let subjects: Vec<String> = contents(&js.ctx, "T")
+        .await
+        .into_iter()
+        .map(|m| m.1)
+        .collect();
     assert_eq!(subjects, vec!["stored.x", "plain"]);
 }
 
