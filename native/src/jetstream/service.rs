@@ -253,6 +253,12 @@ impl Service {
             if e.stream.config().allow_direct {
                 d.direct.insert(name.clone());
             }
+            if let Some(m) = e.stream.config().mirror.as_ref() {
+                // `mirror_direct`: the mirror answers direct gets of its origin too.
+                if e.stream.config().mirror_direct {
+                    d.direct.insert(m.name.clone());
+                }
+            }
             for c in e.consumers.keys() {
                 d.consumers.insert(format!("{name}/{c}"));
             }

@@ -322,6 +322,27 @@ impl Service {
     }
 }
 
+impl Service {
+    /// The stream that answers `DIRECT.GET.<name>`: `name` itself when it serves direct
+    /// gets, else a mirror of it with `mirror_direct` (nats-server puts both in one queue
+    /// group; here the origin is preferred).
+    pub(super) fn direct_get_server(&self, name: &str) -> String {
+        let serves = |n: &str| {
+            self.streams
+                .get(n)
+                .is_some_and(|e| e.stream.config().allow_direct)
+        };
+        if serves(name) {
+            return name.to_string();
+        }
+        let mirror = self.streams.iter().find(|(_, e)| {
+            let c = e.stream.config();
+            c.mirror_direct && c.mirror.as_ref().is_some_and(|m| m.name == name)
+        });
+        mirror.map_or_else(|| name.to_string(), |(n, _)| n.clone())
+    }
+}
+
 fn cursor(s: &StreamSource, mirror: bool) -> SourceCursor {
     if mirror {
         SourceCursor::mirror(s)

@@ -450,10 +450,11 @@ impl Service {
         let Some(to) = to.cloned() else {
             return Ok(());
         };
+        let name = &self.direct_get_server(name);
         let Some(e) = self.streams.get(name) else {
             return Err(ApiError::stream_not_found());
         };
-        if !e.stream.config().allow_direct {
+        if !e.stream.config().allow_direct && !e.stream.config().mirror_direct {
             return Err(ApiError::with_err(
                 ErrorId::BadRequest,
                 "direct get not allowed",

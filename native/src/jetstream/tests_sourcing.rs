@@ -367,3 +367,30 @@ async fn external_origins_and_cycles_are_refused() {
     let err = js.ctx.create_stream(b).await.unwrap_err();
     assert!(err.to_string().contains("cycle"), "{err}");
 }
+
+#[tokio::test]
+async fn a_mirror_with_mirror_direct_answers_direct_gets_of_its_origin() {
+    let js = js("src-direct").await;
+    js.ctx.create_stream(cfg("ORIGIN", &["k.>"])).await.unwrap();
+    publish(&js.ctx, "k.a", "v1").await;
+    let mirror = stream::Config {
+        name: "M".into(),
+        mirror: Some(source("ORIGIN")),
+        mirror_direct: true,
+        allow_direct: true,
+        ..Default::default()
+    };
+    js.ctx.create_stream(mirror).await.unwrap();
+    wait_for(&js.ctx, "M", 1).await;
+    // The origin does not serve direct gets: the mirror does.
+    let reply = js
+        .ctx
+        .client()
+        .request("$JS.API.DIRECT.GET.ORIGIN.k.a", "".into())
+        .await
+        .unwrap();
+    assert_eq!(&reply.payload[..], b"v1");
+    let h = reply.headers.unwrap();
+    assert_eq!(h.get("Nats-Stream").map(|v| v.as_str()), Some("M"));
+    assert_eq!(h.get("Nats-Sequence").map(|v| v.as_str()), Some("1"));
+}

@@ -261,7 +261,13 @@ impl SourceCursor {
     fn copy_of(&self, m: StoredMsg) -> Option<Copied> {
         let subject = self.map_subject(&m.subject)?;
         let headers = if self.mirror {
-            m.headers
+            // nats-server drops expectations from mirrored messages too.
+            match m.headers {
+                Some(h) if well_formed(&h) && contains(&h, b"Nats-Expected-") => {
+                    Some(without_expected(&h))
+                }
+                h => h,
+            }
         } else {
             Some(source_headers(
                 m.headers.as_deref(),
@@ -358,26 +364,46 @@ pub fn first_at_or_after<S: MsgStore>(store: &S, time: UnixNanos) -> Result<u64,
     Ok(lo)
 }
 
+fn well_formed(h: &[u8]) -> bool {
+    h.ends_with(b"\r\n\r\n") && h.starts_with(b"NATS/1.0")
+}
+
+fn contains(h: &[u8], needle: &[u8]) -> bool {
+    h.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A header block without its `Nats-Expected-*` lines.
+fn without_expected(h: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(h.len());
+    copy_headers(&mut out, h, false);
+    out.extend_from_slice(b"\r\n");
+    Bytes::from(out)
+}
+
+/// Appends the version line and the header lines of `h` (a complete block) except
+/// `Nats-Expected-*` (and `Nats-Stream-Source` when `drop_source`); not the final CRLF.
+fn copy_headers(out: &mut Vec<u8>, h: &[u8], drop_source: bool) {
+    let body = &h[..h.len() - 2];
+    let mut lines = body.split_inclusive(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        out.extend_from_slice(first);
+    }
+    for line in lines {
+        let key = line.split(|&b| b == b':').next().unwrap_or_default();
+        let key = key.trim_ascii();
+        if (drop_source && key == STREAM_SOURCE.as_bytes()) || key.starts_with(b"Nats-Expected-") {
+            continue;
+        }
+        out.extend_from_slice(line);
+    }
+}
+
 /// A sourced message's header block: the origin's headers without `Nats-Stream-Source` and
 /// `Nats-Expected-*`, then `Nats-Stream-Source: <value>`.
 pub fn source_headers(origin: Option<&[u8]>, value: &str) -> Bytes {
     let mut out = Vec::with_capacity(origin.map_or(0, <[u8]>::len) + value.len() + 40);
-    match origin.filter(|h| h.ends_with(b"\r\n\r\n") && h.starts_with(b"NATS/1.0")) {
-        Some(h) => {
-            let body = &h[..h.len() - 2];
-            let mut lines = body.split_inclusive(|&b| b == b'\n');
-            if let Some(first) = lines.next() {
-                out.extend_from_slice(first);
-            }
-            for line in lines {
-                let key = line.split(|&b| b == b':').next().unwrap_or_default();
-                let key = key.trim_ascii();
-                if key == STREAM_SOURCE.as_bytes() || key.starts_with(b"Nats-Expected-") {
-                    continue;
-                }
-                out.extend_from_slice(line);
-            }
-        }
+    match origin.filter(|h| well_formed(h)) {
+        Some(h) => copy_headers(&mut out, h, true),
         None => out.extend_from_slice(b"NATS/1.0\r\n"),
     }
     out.extend_from_slice(STREAM_SOURCE.as_bytes());
@@ -404,8 +430,7 @@ pub fn parse_source_header(value: &str) -> Option<(String, u64)> {
 /// The `Nats-Stream-Source` value of a stored message, if it has one.
 pub fn source_header_of(m: &StoredMsg) -> Option<(String, u64)> {
     let h = m.headers.as_ref()?;
-    let needle = STREAM_SOURCE.as_bytes();
-    if !h.windows(needle.len()).any(|w| w == needle) {
+    if !contains(h, STREAM_SOURCE.as_bytes()) {
         return None;
     }
     let map = HeaderMap::parse(h).ok()?;

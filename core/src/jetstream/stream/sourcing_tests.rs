@@ -341,3 +341,27 @@ fn stream_subject_transform_renames_captured_and_sourced_messages() {
     only_foo.store_sourced(0, copy).unwrap();
     assert_eq!(&only_foo.get(3).unwrap().subject[..], b"bar");
 }
+
+#[test]
+fn mirrored_messages_lose_their_expectations_only() {
+    let mut o = origin(&[]);
+    let h = Bytes::from_static(b"NATS/1.0\r\nA: 1\r\nNats-Expected-Last-Sequence: 0\r\n\r\n");
+    o.process(SEC, Bytes::from_static(b"a"), Some(h), Bytes::new())
+        .unwrap();
+    let plain = Bytes::from_static(b"NATS/1.0\r\nB: 2\r\n\r\n");
+    o.process(
+        SEC,
+        Bytes::from_static(b"a"),
+        Some(plain.clone()),
+        Bytes::new(),
+    )
+    .unwrap();
+    let mut m = stream("M", &[], |c| c.mirror = Some(src("ORIGIN")));
+    let mut cursor = SourceCursor::mirror(m.config().mirror.as_ref().unwrap());
+    pump(&mut cursor, &o, &mut m, 0);
+    assert_eq!(
+        &m.get(1).unwrap().headers.unwrap()[..],
+        b"NATS/1.0\r\nA: 1\r\n\r\n"
+    );
+    assert_eq!(m.get(2).unwrap().headers, Some(plain));
+}
