@@ -14,6 +14,7 @@
 //! - [`sublist`]: the interest index (a token trie with a result cache).
 //! - [`conn`]: the server side of one client connection as a state machine.
 //! - [`error`]: protocol errors carrying the exact texts nats-server sends.
+//! - [`transform`]: subject mapping transforms (`{{wildcard(1)}}`, `$1`, `>`).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -30,6 +31,7 @@ pub mod proto;
 pub mod subject;
 pub mod sublist;
 pub mod time;
+pub mod transform;
 
 pub use error::ProtoError;
 pub use time::Instant;

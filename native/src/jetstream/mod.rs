@@ -10,6 +10,7 @@ mod priority_api;
 mod republish;
 mod resources;
 pub mod service;
+mod sourcing;
 pub mod storage;
 mod streams_api;
 #[cfg(test)]
@@ -20,3 +21,5 @@ mod tests_consumers;
 mod tests_priority;
 #[cfg(test)]
 mod tests_republish;
+#[cfg(test)]
+mod tests_sourcing;

@@ -192,6 +192,8 @@ pub struct Service {
     pub(super) meta_unflushed: bool,
     /// Publish acknowledgements held until their stream is synced: (stream, ack message).
     pending_acks: Vec<(String, Publish)>,
+    /// Mirror and source cursors (`sourcing.rs`).
+    pub(super) sourcing: super::sourcing::Sourcing,
 }
 
 /// The wall clock as the core wants it.
@@ -236,6 +238,7 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
         pending_replies: Vec::new(),
         meta_unflushed: false,
         pending_acks: Vec::new(),
+        sourcing: Default::default(),
     };
     service.load_streams()?;
     service.load_consumers(unix_now())?;
@@ -266,6 +269,12 @@ impl Service {
         for (name, e) in &self.streams {
             if e.stream.config().allow_direct {
                 d.direct.insert(name.clone());
+            }
+            if let Some(m) = e.stream.config().mirror.as_ref() {
+                // `mirror_direct`: the mirror answers direct gets of its origin too.
+                if e.stream.config().mirror_direct {
+                    d.direct.insert(m.name.clone());
+                }
             }
             for c in e.consumers.keys() {
                 d.consumers.insert(format!("{name}/{c}"));
@@ -347,6 +356,10 @@ impl Service {
             }
             self.expire(now);
             if self.cfg.sync_always {
+                self.sync_all();
+            }
+            // Mirrors and sources copy what is durable now; copies are synced before delivery.
+            if self.pump_sources(now) && self.cfg.sync_always {
                 self.sync_all();
             }
             if self.directory_dirty {
@@ -433,7 +446,7 @@ impl Service {
 
     /// Syncs every store written since the last sync. A failed sync stops the stream from
     /// acknowledging: its held replies become errors.
-    fn sync_all(&mut self) {
+    pub(super) fn sync_all(&mut self) {
         for (name, entry) in self.streams.iter_mut().filter(|(_, e)| e.dirty) {
             entry.dirty = false;
             if let Err(e) = entry.stream.store_mut().sync() {
@@ -516,6 +529,10 @@ impl Service {
                 }
                 Err(e) => error!(key = %String::from_utf8_lossy(&key), "cannot open stream: {e:#}"),
             }
+        }
+        let names: Vec<String> = self.streams.keys().cloned().collect();
+        for name in names {
+            self.reconcile_sources(&name);
         }
         Ok(())
     }

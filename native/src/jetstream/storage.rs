@@ -92,6 +92,10 @@ impl MsgStore for AnyStore {
         delegate!(self, s => s.skip_to(seq))
     }
 
+    fn skip_msgs_to(&mut self, seq: u64) -> Result<(), StoreError> {
+        delegate!(self, s => s.skip_msgs_to(seq))
+    }
+
     fn state(&self) -> StoreState {
         delegate!(self, s => s.state())
     }

@@ -243,7 +243,7 @@ impl Service {
             .get(name)
             .ok_or_else(ApiError::stream_not_found)?;
         let state = StreamState::from_store(&e.stream.state(), e.consumers.len() as u64);
-        Ok(StreamInfo {
+        let mut info = StreamInfo {
             config: e.stream.config().clone(),
             created: Timestamp(e.stream.created()),
             state,
@@ -254,7 +254,9 @@ impl Service {
             }),
             ts: Timestamp(now),
             ..StreamInfo::default()
-        })
+        };
+        self.fill_source_info(name, &mut info, now);
+        Ok(info)
     }
 
     fn stream_create(
@@ -283,12 +285,14 @@ impl Service {
             return Err(ApiError::new(ErrorId::StreamSubjectOverlap));
         }
         self.check_reservation(&config, None)?;
+        self.check_sourcing(&config)?;
         let entry = self
             .open_stream(config.clone(), now)
             .map_err(|e| ApiError::with_err(ErrorId::StreamCreate, e))?;
         self.save_stream_meta(&config, now)
             .map_err(|e| ApiError::with_err(ErrorId::StreamCreate, e))?;
         self.streams.insert(name.to_string(), entry);
+        self.reconcile_sources(name);
         self.directory_dirty = true;
         info!(stream = name, "stream created");
         Ok(StreamCreateResponse {
@@ -328,6 +332,7 @@ impl Service {
         if overlap {
             return Err(ApiError::new(ErrorId::StreamSubjectOverlap));
         }
+        self.check_sourcing(&new)?;
         // allow_direct may change.
         self.directory_dirty = true;
         let subs = if new.subjects != old.subjects {
@@ -353,6 +358,7 @@ impl Service {
         }
         self.save_stream_meta(&new, created)
             .map_err(|e| ApiError::with_err(ErrorId::StreamUpdate, e))?;
+        self.reconcile_sources(name);
         self.stream_info(name, now)
     }
 
@@ -364,6 +370,7 @@ impl Service {
         self.directory_dirty = true;
         self.release(&entry.subs);
         drop(entry);
+        self.reconcile_sources(name);
         self.meta
             .delete(stream_key(name).as_bytes())
             .map_err(store_error)?;
@@ -462,10 +469,11 @@ impl Service {
         let Some(to) = to.cloned() else {
             return Ok(());
         };
+        let name = &self.direct_get_server(name);
         let Some(e) = self.streams.get(name) else {
             return Err(ApiError::stream_not_found());
         };
-        if !e.stream.config().allow_direct {
+        if !e.stream.config().allow_direct && !e.stream.config().mirror_direct {
             return Err(ApiError::with_err(
                 ErrorId::BadRequest,
                 "direct get not allowed",

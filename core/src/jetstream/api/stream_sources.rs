@@ -25,6 +25,20 @@ fn consumer_ok(src: &StreamSource) -> bool {
     })
 }
 
+impl StreamSource {
+    /// nats-server's index name of a source (`composeIName`): `<name> <filters> <dests>`,
+    /// `>` for an empty filter or destination, several joined by form feeds. It names the
+    /// source in `Nats-Stream-Source` headers (with the origin sequence after the name).
+    pub fn index_name(&self) -> String {
+        source_identity(self)
+    }
+}
+
+/// Compiles a transform as nats-server's `ValidateMapping` finally does.
+fn compiles(tr: &super::stream::SubjectTransform) -> Result<(), crate::transform::TransformError> {
+    crate::transform::Transform::new(&tr.src, &tr.dest).map(|_| ())
+}
+
 /// The identity nats-server uses to find duplicate sources (`composeIName`).
 fn source_identity(src: &StreamSource) -> String {
     let mut id = src.name.clone();
@@ -84,6 +98,9 @@ impl StreamConfig {
                     return Err(ApiError::with_err(ErrorId::MirrorInvalidSubjectFilter, msg));
                 }
                 validate_mapping(&tr.src, &tr.dest).map_err(|e| {
+                    ApiError::with_err(ErrorId::MirrorInvalidTransformDestination, e)
+                })?;
+                compiles(tr).map_err(|e| {
                     ApiError::with_err(ErrorId::MirrorInvalidTransformDestination, e)
                 })?;
                 let collides = |(j, other): (usize, &super::stream::SubjectTransform)| {
@@ -164,6 +181,8 @@ impl StreamConfig {
             }
             validate_mapping(&tr.src, &tr.dest)
                 .map_err(|e| ApiError::with_err(ErrorId::SourceInvalidTransformDestination, e))?;
+            compiles(tr)
+                .map_err(|e| ApiError::with_err(ErrorId::SourceInvalidTransformDestination, e))?;
         }
         for (i, a) in src.subject_transforms.iter().enumerate() {
             for (j, b) in src.subject_transforms.iter().enumerate() {
@@ -195,6 +214,8 @@ impl StreamConfig {
                 ));
             }
             validate_mapping(&tr.src, &tr.dest)
+                .map_err(|e| ApiError::with_err(ErrorId::StreamTransformInvalidDestination, e))?;
+            compiles(tr)
                 .map_err(|e| ApiError::with_err(ErrorId::StreamTransformInvalidDestination, e))?;
         }
         let Some(rp) = self.republish.as_mut() else {

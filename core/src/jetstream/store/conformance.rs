@@ -30,6 +30,9 @@
 //! - `skip_to(seq)`: only on a store holding nothing and only with `seq > last_seq`, else
 //!   [`StoreError::InvalidSequence`]`(seq)` and nothing changes; afterwards `first_seq = seq`,
 //!   `last_seq = seq - 1`, times unchanged.
+//! - `skip_msgs_to(seq)`: `skip_to` on a store holding nothing; otherwise only with
+//!   `seq > last_seq`, and the held messages stay, `last_seq = seq - 1`, the sequences in
+//!   between are gaps.
 //! - `headers: Some(empty)` and `None` stay distinct; `bytes` is the sum of
 //!   [`StoredMsg::stored_size`](super::StoredMsg::stored_size).
 

@@ -405,6 +405,18 @@ impl MsgStore for MemStore {
         Ok(())
     }
 
+    /// As [`MsgStore::skip_msgs_to`]: gaps when messages are held, `skip_to` otherwise.
+    fn skip_msgs_to(&mut self, seq: u64) -> Result<(), StoreError> {
+        if self.msgs.is_empty() {
+            return self.skip_to(seq);
+        }
+        if seq <= self.last_seq {
+            return Err(StoreError::InvalidSequence(seq));
+        }
+        self.last_seq = seq - 1;
+        Ok(())
+    }
+
     fn state(&self) -> StoreState {
         let messages = self.msgs.len() as u64;
         let num_deleted = if messages == 0 {

@@ -188,6 +188,20 @@ pub trait MsgStore {
     /// everything); only forwards, and only when empty, else `StoreError::InvalidSequence`.
     fn skip_to(&mut self, seq: u64) -> Result<(), StoreError>;
 
+    /// Makes the next appended sequence `seq` whether or not messages are held: only
+    /// forwards (`seq > last_seq`, else `StoreError::InvalidSequence`); on a store holding
+    /// nothing it is [`MsgStore::skip_to`], otherwise the skipped sequences are gaps (counted
+    /// in `num_deleted`) and `first_seq` stays. Mirrors keep their origin's sequences so.
+    ///
+    /// The default serves only empty stores; stores override it.
+    fn skip_msgs_to(&mut self, seq: u64) -> Result<(), StoreError> {
+        if self.state().messages == 0 {
+            self.skip_to(seq)
+        } else {
+            Err(StoreError::InvalidSequence(seq))
+        }
+    }
+
     /// The store's current summary.
     fn state(&self) -> StoreState;
 

@@ -11,6 +11,7 @@ mod limits;
 mod markers;
 mod publish;
 mod republish;
+pub mod sourcing;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -71,6 +72,8 @@ pub struct Stream<S: MsgStore> {
     ttls: BTreeMap<UnixNanos, Vec<u64>>,
     /// Copies of stored messages waiting for the runtime to publish (`republish`).
     republished: Vec<Republished>,
+    /// The compiled `subject_transform` (see `sourcing.rs`).
+    input_transform: Option<crate::transform::Transform>,
 }
 
 impl<S: MsgStore> Stream<S> {
@@ -85,7 +88,9 @@ impl<S: MsgStore> Stream<S> {
             last_msg_id: None,
             ttls: BTreeMap::new(),
             republished: Vec::new(),
+            input_transform: None,
         };
+        stream.input_transform = sourcing::input_transform(&stream.config);
         if stream.store.state().last_seq == 0 && stream.config.first_seq > 1 {
             stream
                 .store
@@ -137,6 +142,7 @@ impl<S: MsgStore> Stream<S> {
     /// Replaces the configuration (already checked with `update_check` and normalized) and
     /// applies new limits at once.
     pub fn update(&mut self, config: StreamConfig, now: UnixNanos) -> Result<(), ApiError> {
+        self.input_transform = sourcing::input_transform(&config);
         self.config = config;
         self.enforce_all_limits()?;
         self.expire(now)?;

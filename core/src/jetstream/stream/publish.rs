@@ -36,6 +36,7 @@ impl<S: MsgStore> Stream<S> {
         if self.config.sealed {
             return Err(ApiError::new(ErrorId::StreamSealed));
         }
+        let subject = self.transform_input(subject);
         let hdr_len = headers.as_ref().map_or(0, Bytes::len);
         if hdr_len > HEADERS_BYTES_MAX {
             return Err(ApiError::new(ErrorId::StreamHeaderExceedsMaximum));

@@ -422,6 +422,20 @@ impl MsgStore for FileStore {
         self.write_floor(seg)
     }
 
+    /// As `MemStore::skip_msgs_to`; written as a floor (the first held sequence stays).
+    fn skip_msgs_to(&mut self, seq: u64) -> Result<(), StoreError> {
+        if self.index.len() == 0 {
+            return self.skip_to(seq);
+        }
+        self.check_usable()?;
+        if seq <= self.last_seq {
+            return Err(StoreError::InvalidSequence(seq));
+        }
+        let (seg, _) = self.ensure_room(FLOOR_RECORD_BYTES)?;
+        self.last_seq = seq - 1;
+        self.write_floor(seg)
+    }
+
     fn state(&self) -> StoreState {
         let messages = self.index.len();
         let (first_seq, first_time) = self

@@ -233,6 +233,17 @@ impl MsgStore for Model {
         Ok(())
     }
 
+    fn skip_msgs_to(&mut self, seq: u64) -> Result<(), StoreError> {
+        if self.msgs.is_empty() {
+            return self.skip_to(seq);
+        }
+        if seq <= self.last_seq {
+            return Err(StoreError::InvalidSequence(seq));
+        }
+        self.last_seq = seq - 1;
+        Ok(())
+    }
+
     fn state(&self) -> StoreState {
         let mut subjects: Vec<&Bytes> = self.msgs.iter().map(|m| &m.subject).collect();
         subjects.sort_unstable();

@@ -12,7 +12,7 @@ use super::Ctx;
 
 /// The persistence cases, run in this order by [`run_persistence`]; each name is also the
 /// storage name passed to `open`.
-pub const PERSISTENCE_CASES: [&str; 11] = [
+pub const PERSISTENCE_CASES: [&str; 12] = [
     "reopen_new_store",
     "reopen_keeps_messages_and_indexes",
     "reopen_keeps_gaps",
@@ -20,6 +20,7 @@ pub const PERSISTENCE_CASES: [&str; 11] = [
     "reopen_after_purge_all",
     "reopen_after_filtered_purges",
     "reopen_after_skip_to",
+    "reopen_after_skip_msgs_to",
     "reopen_after_purge_past_the_end",
     "reopen_twice_changes_nothing",
     "random_operations_with_reopens_seed_7",
@@ -51,6 +52,7 @@ pub fn run_persistence_case<S: MsgStore>(name: &str, open: &mut dyn FnMut(&str) 
         "reopen_after_purge_all" => reopen_after_purge_all,
         "reopen_after_filtered_purges" => reopen_after_filtered_purges,
         "reopen_after_skip_to" => reopen_after_skip_to,
+        "reopen_after_skip_msgs_to" => reopen_after_skip_msgs_to,
         "reopen_after_purge_past_the_end" => reopen_after_purge_past_the_end,
         "reopen_twice_changes_nothing" => reopen_twice_changes_nothing,
         "random_operations_with_reopens_seed_7" => random_with_reopens_seed_7,
@@ -165,6 +167,17 @@ fn reopen_after_skip_to<S: MsgStore>(cx: &Ctx, open: Open<'_, S>) {
     cx.eq("append after reopening", put(cx, &mut s, "a", "x"), 1_000);
     let s = reopen(cx, open, s);
     cx.eq(SHAPE, shape(&s), (1, 1_000, 1_000, 0));
+}
+
+fn reopen_after_skip_msgs_to<S: MsgStore>(cx: &Ctx, open: Open<'_, S>) {
+    let mut s = open(cx.name());
+    fill(cx, &mut s, &["a", "b"]);
+    cx.ok("skip_msgs_to", s.skip_msgs_to(100));
+    let mut s = reopen(cx, open, s);
+    cx.eq(SHAPE, shape(&s), (2, 1, 99, 97));
+    cx.eq("append after reopening", put(cx, &mut s, "a", "x"), 100);
+    let s = reopen(cx, open, s);
+    cx.eq(SHAPE, shape(&s), (3, 1, 100, 97));
 }
 
 fn reopen_after_purge_past_the_end<S: MsgStore>(cx: &Ctx, open: Open<'_, S>) {

@@ -45,6 +45,10 @@ pub(super) fn all<S: MsgStore>() -> Vec<Check<S>> {
             "skip_to_refused_unless_empty_and_forwards",
             skip_to_refused_unless_empty_and_forwards,
         ),
+        (
+            "skip_msgs_to_leaves_gaps_after_held_messages",
+            skip_msgs_to_leaves_gaps,
+        ),
     ]
 }
 
@@ -317,4 +321,27 @@ fn skip_to_refused_unless_empty_and_forwards<S: MsgStore>(cx: &Ctx, s: &mut S) {
         Err(StoreError::InvalidSequence(1)),
     );
     cx.eq(SHAPE, shape(s), (0, 3, 2, 0));
+}
+
+fn skip_msgs_to_leaves_gaps<S: MsgStore>(cx: &Ctx, s: &mut S) {
+    cx.ok("skip_msgs_to(5) on a new store", s.skip_msgs_to(5));
+    cx.eq(SHAPE, shape(s), (0, 5, 4, 0));
+    fill(cx, s, &["a", "b"]);
+    cx.eq(SHAPE, shape(s), (2, 5, 6, 0));
+    cx.ok("skip_msgs_to(10)", s.skip_msgs_to(10));
+    cx.eq(SHAPE, shape(s), (2, 5, 9, 3));
+    cx.eq(
+        "skip_msgs_to(9) backwards",
+        s.skip_msgs_to(9),
+        Err(StoreError::InvalidSequence(9)),
+    );
+    cx.eq("next append", put(cx, s, "a", "x"), 10);
+    cx.eq(SHAPE, shape(s), (3, 5, 10, 3));
+    cx.eq("num_pending(7)", s.num_pending(7, None), 1);
+    cx.eq(
+        "next_matching(7)",
+        cx.ok("next_matching", s.next_matching(7, None))
+            .map(|m| m.seq),
+        Some(10),
+    );
 }

@@ -198,6 +198,9 @@ impl MsgStore for Reopenable {
     fn skip_to(&mut self, seq: u64) -> Result<(), StoreError> {
         self.live.skip_to(seq)
     }
+    fn skip_msgs_to(&mut self, seq: u64) -> Result<(), StoreError> {
+        self.live.skip_msgs_to(seq)
+    }
     fn state(&self) -> StoreState {
         self.live.state()
     }
@@ -302,6 +305,9 @@ impl MsgStore for Buggy {
     }
     fn skip_to(&mut self, seq: u64) -> Result<(), StoreError> {
         self.inner.skip_to(seq)
+    }
+    fn skip_msgs_to(&mut self, seq: u64) -> Result<(), StoreError> {
+        self.inner.skip_msgs_to(seq)
     }
     fn state(&self) -> StoreState {
         let mut st = self.inner.state();
