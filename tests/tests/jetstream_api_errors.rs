@@ -110,6 +110,13 @@ async fn malformed_requests_get_error_json_and_the_server_keeps_serving() {
             500,
             10052,
         ),
+        // More than one replica on a single server.
+        (
+            "$JS.API.STREAM.CREATE.S",
+            br#"{"name":"S","subjects":["s"],"num_replicas":3}"#,
+            500,
+            10074,
+        ),
         // Things that do not exist.
         ("$JS.API.STREAM.INFO.NOPE", b"", 404, 10059),
         ("$JS.API.STREAM.DELETE.NOPE", b"", 404, 10059),
