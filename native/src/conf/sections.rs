@@ -198,7 +198,11 @@ pub(crate) fn jetstream(
                 js.max_memory_store = size(key, item)?
             }
             "max_file_store" | "max_file" => js.max_file_store = size(key, item)?,
-            "domain" => js.domain = Some(string(key, item)?.to_string()),
+            "domain" => {
+                let domain = string(key, item)?;
+                check_domain(domain).map_err(|why| ConfError::invalid(&item.pos, why))?;
+                js.domain = Some(domain.to_string());
+            }
             "sync_interval" => {
                 js.sync_interval = match &item.value {
                     Value::Str(s) if s.eq_ignore_ascii_case("always") => None,
@@ -297,4 +301,18 @@ pub(crate) fn join_host_port(host: &str, port: i32) -> String {
     } else {
         format!("{host}:{port}")
     }
+}
+
+/// A JetStream domain becomes a subject token (`$JS.<domain>.API.>`): nats-server's rules.
+fn check_domain(domain: &str) -> Result<(), String> {
+    if domain.contains(['.', '*', '>']) {
+        return Err("invalid domain name: may not contain ., * or >".to_string());
+    }
+    let derived = format!("$JS.{domain}.API.>");
+    if domain.is_empty() || !rill_core::subject::is_valid_subject(derived.as_bytes()) {
+        return Err(format!(
+            "invalid domain name: derived {derived:?} is not a valid subject"
+        ));
+    }
+    Ok(())
 }

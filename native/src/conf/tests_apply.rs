@@ -258,6 +258,9 @@ fn jetstream_forms() {
     assert_eq!(o.jetstream.max_memory_store, None);
     assert_eq!(o.jetstream.store_dir, Some(PathBuf::from("/x")));
     assert!(load_err("jetstream: maybe").contains("\"enabled\" or \"disabled\""));
+    // Domains become subject tokens (nats-server's texts).
+    assert!(load_err("jetstream { domain: \"a.b\" }").contains("may not contain ., * or >"));
+    assert!(load_err("jetstream { domain: \"a b\" }").contains("is not a valid subject"));
 }
 
 #[test]

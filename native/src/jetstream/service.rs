@@ -31,6 +31,8 @@ use crate::server::state::Shared;
 /// Most inputs queued for the service; past it publishes are refused (no ack is sent and
 /// the publisher's request times out) rather than buffering without bound.
 pub const INPUT_QUEUE_MAX: usize = 65_536;
+/// The JetStream API's subject prefix.
+const API_PREFIX: &str = "$JS.API.";
 /// Most inputs handled in one batch (one group commit).
 pub const BATCH_MAX: usize = 1024;
 /// How often the service looks whether subscriptions changed (a cheap generation check);
@@ -57,6 +59,9 @@ pub enum Input {
 #[derive(Debug, Clone)]
 enum SinkKind {
     Api,
+    /// `$JS.<domain>.API.>`: the API under the domain's prefix (the prefix given), answered
+    /// as `$JS.API.>`.
+    DomainApi(Arc<str>),
     Msg(Arc<str>),
     Ack,
     FlowControl,
@@ -107,7 +112,24 @@ struct Sink {
 
 impl InternalSink for Sink {
     fn deliver(&self, msg: &Publish) -> bool {
-        if matches!(self.kind, SinkKind::Api) {
+        let renamed;
+        let msg = match &self.kind {
+            SinkKind::DomainApi(prefix) => {
+                let Some(rest) = msg.subject.strip_prefix(prefix.as_bytes()) else {
+                    return false;
+                };
+                let mut subject = Vec::with_capacity(API_PREFIX.len() + rest.len());
+                subject.extend_from_slice(API_PREFIX.as_bytes());
+                subject.extend_from_slice(rest);
+                renamed = Publish {
+                    subject: Bytes::from(subject),
+                    ..msg.clone()
+                };
+                &renamed
+            }
+            _ => msg,
+        };
+        if matches!(self.kind, SinkKind::Api | SinkKind::DomainApi(_)) {
             let served = self
                 .directory
                 .read()
@@ -118,7 +140,7 @@ impl InternalSink for Sink {
         }
         let m = msg.clone();
         let input = match &self.kind {
-            SinkKind::Api => Input::Api(m),
+            SinkKind::Api | SinkKind::DomainApi(_) => Input::Api(m),
             SinkKind::Msg(stream) => Input::Msg(stream.clone(), m),
             SinkKind::Ack => Input::Ack(m),
             SinkKind::FlowControl => Input::FlowControl(m),
@@ -220,6 +242,12 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
         })
     };
     shared.subscribe_internal("$JS.API.>", None, sink(SinkKind::Api))?;
+    if !cfg.domain.is_empty() {
+        // Clients of a domain (`jetstream::with_domain`) use `$JS.<domain>.API.`.
+        let prefix: Arc<str> = Arc::from(format!("$JS.{}.API.", cfg.domain));
+        let pattern = format!("{prefix}>");
+        shared.subscribe_internal(&pattern, None, sink(SinkKind::DomainApi(prefix)))?;
+    }
     shared.subscribe_internal("$JS.ACK.>", None, sink(SinkKind::Ack))?;
     shared.subscribe_internal("$JS.FC.>", None, sink(SinkKind::FlowControl))?;
     let mut service = Service {
