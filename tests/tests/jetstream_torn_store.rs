@@ -151,8 +151,16 @@ async fn garbage_in_place_of_a_segment_does_not_stop_the_server() {
     let last = segments(&store).pop().expect("segment");
     let stray = last.with_file_name("0000009999.blk");
     fs::write(&stray, b"this is not a segment at all").expect("write stray");
+    // A name beyond the segment id range is not read at all, but reported.
+    let alien = last.with_file_name("9999999999.blk");
+    fs::write(&alien, b"???").expect("write alien");
 
     let server = start(&store);
     check_reopened(&server, MSGS).await;
     assert!(!stray.exists(), "the stray file is moved aside");
+    assert!(
+        server.wait_for_log("not a segment", Duration::from_secs(2)),
+        "the unknown file is reported:\n{}",
+        server.log()
+    );
 }

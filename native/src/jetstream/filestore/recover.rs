@@ -58,6 +58,9 @@ impl FileStore {
                     .map_err(|e| io_fatal("removing", &entry.path(), e))?;
             } else if let Some(id) = segment::parse_segment_name(name) {
                 ids.push(id);
+            } else if !name.ends_with(CORRUPT_EXT) {
+                // Not ours (or a segment name out of range): left alone, but said.
+                tracing::warn!(dir = %self.dir.display(), file = name, "filestore: ignoring a file that is not a segment");
             }
         }
         ids.sort_unstable();
