@@ -212,3 +212,23 @@ async def refused(awaitable, err_code: int):
         await awaitable
     assert e.value.err_code == err_code, f"expected err_code {err_code}, got {e.value!r}"
     return e.value
+
+
+# Stream helpers shared by the JetStream test files.
+async def ctx(js_server, connect, *configs):
+    nc = await connect(js_server)
+    js = nc.jetstream()
+    for cfg in configs:
+        await js.add_stream(cfg)
+    return nc, js
+
+
+async def state(js, name):
+    return (await js.stream_info(name)).state
+
+
+def messages_is(js, name, n):
+    async def check():
+        return (await state(js, name)).messages == n
+
+    return check

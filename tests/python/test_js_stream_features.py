@@ -15,28 +15,9 @@ from nats.js.api import (
 )
 from nats.js.errors import NoStreamResponseError
 
-from conftest import eventually, refused
+from conftest import ctx, eventually, messages_is, refused, state
 
 pytestmark = pytest.mark.asyncio
-
-
-async def ctx(js_server, connect, *configs):
-    nc = await connect(js_server)
-    js = nc.jetstream()
-    for cfg in configs:
-        await js.add_stream(cfg)
-    return nc, js
-
-
-async def state(js, name):
-    return (await js.stream_info(name)).state
-
-
-def messages_is(js, name, n):
-    async def check():
-        return (await state(js, name)).messages == n
-
-    return check
 
 
 async def test_config_defaults_round_trip(js_server, connect):

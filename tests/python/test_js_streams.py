@@ -17,28 +17,9 @@ from nats.js.api import (
 )
 from nats.js.errors import NotFoundError
 
-from conftest import eventually, js_api, refused
+from conftest import ctx, eventually, js_api, messages_is, refused, state
 
 pytestmark = pytest.mark.asyncio
-
-
-async def ctx(js_server, connect, *configs):
-    nc = await connect(js_server)
-    js = nc.jetstream()
-    for cfg in configs:
-        await js.add_stream(cfg)
-    return nc, js
-
-
-async def state(js, name):
-    return (await js.stream_info(name)).state
-
-
-def messages_is(js, name, n):
-    async def check():
-        return (await state(js, name)).messages == n
-
-    return check
 
 
 async def test_max_msgs_discard_old_drops_oldest(js_server, connect):

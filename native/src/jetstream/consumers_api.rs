@@ -34,12 +34,7 @@ pub(super) fn state_key(stream: &str, name: &str) -> String {
 
 /// A fresh name for an ephemeral consumer (8 characters, like nats-server's).
 fn ephemeral_name() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let bytes: [u8; 8] = crate::server::ids::random_bytes();
-    bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
+    crate::server::ids::random_token::<8>(b"abcdefghijklmnopqrstuvwxyz0123456789")
 }
 
 impl Service {

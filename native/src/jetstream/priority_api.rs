@@ -47,12 +47,9 @@ struct GroupAdvisory<'a> {
 
 /// A 22-character advisory id (nats-server uses NUIDs).
 pub(super) fn advisory_id() -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let bytes: [u8; 22] = crate::server::ids::random_bytes();
-    bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
+    crate::server::ids::random_token::<22>(
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    )
 }
 
 impl Service {

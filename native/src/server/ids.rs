@@ -21,6 +21,14 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     buf
 }
 
+/// `N` random characters from `alphabet` (ids of advisories, ephemeral consumer names).
+pub fn random_token<const N: usize>(alphabet: &[u8]) -> String {
+    random_bytes::<N>()
+        .iter()
+        .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
+        .collect()
+}
+
 /// A fresh server id: `N` followed by 55 base32 characters, like an nkey server public key.
 pub fn server_id() -> String {
     let bytes: [u8; 55] = random_bytes();
