@@ -1,12 +1,19 @@
 //! Entry points shared by the `rill` and `rill-server` binaries, and the `rill` tool's
 //! commands (modelled on the `nats` CLI).
 //!
+//! - [`app`]: parsing and dispatch of `rill ...`.
 //! - [`connect`]: connection flags, environment and contexts → an async-nats client.
 //! - [`format`]: tables, aligned info pages, sizes, durations, times, colour, progress, JSON.
 //! - [`context`]: `rill context ...`, natscli-compatible context files.
+//! - [`messaging`]: `rill pub | sub | req | reply`.
+//! - [`server`]: `rill server info | ping | list | check`; [`account`]: `rill account info`.
 //! - [`server_cmd`]: `rill-server [flags]` / `rill server [flags]`, running a server.
 
+pub mod account;
+pub mod app;
 pub mod connect;
 pub mod context;
 pub mod format;
+pub mod messaging;
+pub mod server;
 pub mod server_cmd;

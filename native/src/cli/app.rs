@@ -1,0 +1,117 @@
+//! The `rill` tool's command line: parsing and dispatch. Every command reports failure as one
+//! line on stderr (`rill: cannot connect to nats://...: connection refused`) and exit code 1;
+//! `server check` uses Nagios's codes; bad flags are clap's usage errors (exit 2).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use super::context::ContextCmd;
+use super::messaging::{publish::PubArgs, reply::ReplyArgs, request::ReqArgs, subscribe::SubArgs};
+use super::server::ServerCmd;
+
+/// Client subcommands of `rill server`; anything else after `server` runs a server.
+const SERVER_CLIENT_COMMANDS: [&str; 5] = ["info", "ping", "list", "ls", "check"];
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rill",
+    version,
+    about = "Rill: a NATS-compatible messaging server and tool"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a server with nats-server's flags (`rill server -p 4222 -c rill.conf`), or ask one:
+    /// `info`, `ping`, `list`, `check connection|jetstream`.
+    #[command(subcommand)]
+    Server(ServerCmd),
+    /// Manage connection contexts (shared with the nats CLI).
+    #[command(subcommand, alias = "ctx")]
+    Context(ContextCmd),
+    /// Publish messages.
+    #[command(alias = "publish")]
+    Pub(PubArgs),
+    /// Subscribe and print messages.
+    #[command(alias = "subscribe")]
+    Sub(SubArgs),
+    /// Send a request and print the reply.
+    #[command(alias = "request")]
+    Req(ReqArgs),
+    /// Answer requests.
+    Reply(ReplyArgs),
+    /// Account information.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Benchmark a server (modelled on `nats bench`).
+    Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum AccountCmd {
+    /// JetStream usage and limits of the connected account.
+    Info {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Connection options.
+        #[command(flatten)]
+        conn: super::connect::ConnectArgs,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("rill: cannot start the runtime: {e}");
+            ExitCode::from(1)
+        })
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    let ok = |()| ExitCode::SUCCESS;
+    match command {
+        Command::Server(cmd) => super::server::run(cmd).await,
+        Command::Context(cmd) => super::context::main(cmd).await,
+        Command::Pub(args) => super::messaging::publish::run(args).await.map(ok),
+        Command::Sub(args) => super::messaging::subscribe::run(args).await.map(ok),
+        Command::Req(args) => super::messaging::request::run(args).await.map(ok),
+        Command::Reply(args) => super::messaging::reply::run(args).await.map(ok),
+        Command::Account(AccountCmd::Info { json, conn }) => {
+            super::account::run_info(json, conn).await.map(ok)
+        }
+        Command::Bench(args) => crate::bench::run(args).await.map(ok),
+    }
+}
+
+/// Runs the `rill` binary with the process's arguments.
+pub fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("server")
+        && !argv
+            .get(2)
+            .is_some_and(|a| SERVER_CLIENT_COMMANDS.contains(&a.as_str()))
+    {
+        return super::server_cmd::server_main(&argv[2..]);
+    }
+    let cli = Cli::parse();
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let is_bench = matches!(cli.command, Command::Bench(_));
+    match rt.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            let prefix = if is_bench { "rill bench" } else { "rill" };
+            eprintln!("{prefix}: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
