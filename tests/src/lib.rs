@@ -18,6 +18,7 @@
 pub mod http;
 pub mod raw;
 pub mod server;
+pub mod tool;
 
 use std::future::Future;
 use std::time::Duration;
