@@ -145,16 +145,7 @@ impl Tool {
 
     /// Starts `rill ARGS` in the background.
     pub fn spawn(&self, args: &[&str]) -> Running {
-        let mut child = self.command(args).spawn().expect("spawn rill");
-        let (stdout, out_thread) = drain(child.stdout.take().expect("stdout piped"));
-        let (stderr, err_thread) = drain(child.stderr.take().expect("stderr piped"));
-        Running {
-            child,
-            stdout,
-            stderr,
-            threads: vec![out_thread, err_thread],
-            what: args.join(" "),
-        }
+        Running::start(self.command(args), args.join(" "))
     }
 
     /// Runs `rill ARGS` to completion (at most [`RUN_TIMEOUT`]).
@@ -174,6 +165,25 @@ pub struct Running {
 }
 
 impl Running {
+    /// Starts `cmd` with stdout and stderr piped and drained; `what` names it in failures.
+    pub fn start(mut cmd: Command, what: String) -> Running {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot spawn {what}: {e}"));
+        let (stdout, out_thread) = drain(child.stdout.take().expect("stdout piped"));
+        let (stderr, err_thread) = drain(child.stderr.take().expect("stderr piped"));
+        Running {
+            child,
+            stdout,
+            stderr,
+            threads: vec![out_thread, err_thread],
+            what,
+        }
+    }
+
     /// Waits until stderr contains `needle`; panics after `timeout` or if the process ends.
     pub fn wait_stderr(&mut self, needle: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;

@@ -10,7 +10,7 @@ use super::store::{ContextSettings, ContextStore};
 use super::{ContextCmd, ContextFields};
 use crate::cli::connect::{split_servers, ConnectArgs, DEFAULT_URL};
 use crate::cli::format::json::print_json;
-use crate::cli::format::{Fields, Table};
+use crate::cli::format::{Fields, Style, Table};
 
 /// How long `context save` waits for its connection check.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -112,7 +112,7 @@ fn block(
         .collect()
 }
 
-async fn check_connection(name: &str) -> String {
+async fn check_connection(name: &str) -> Result<(), String> {
     let args = ConnectArgs {
         context: Some(name.to_string()),
         timeout: Some(format!("{}s", CHECK_TIMEOUT.as_secs())),
@@ -121,9 +121,9 @@ async fn check_connection(name: &str) -> String {
     match args.connect().await {
         Ok(client) => {
             drop(client);
-            "OK".to_string()
+            Ok(())
         }
-        Err(e) => format!("{e:#}"),
+        Err(e) => Err(format!("{e:#}")),
     }
 }
 
@@ -149,7 +149,11 @@ async fn save(
     if select {
         store.select(name)?;
     }
-    let status = check_connection(name).await;
+    let style = Style::detect(false);
+    let status = match check_connection(name).await {
+        Ok(()) => style.green("OK"),
+        Err(e) => style.red(&e),
+    };
     print!("{}", block(store, name, &settings, Some(&status)));
     Ok(())
 }
