@@ -1,7 +1,7 @@
 //! Running the `rill` command-line tool (`target/debug/rill`) as a process in tests.
 //!
 //! Every [`Tool`] has its own `XDG_CONFIG_HOME` (so contexts never touch the user's), clears the
-//! `NATS_*` environment, sets `NO_COLOR`, and gives the process an empty stdin, so a command
+//! `NATS_*` environment, sets `NO_COLOR` and `TZ=UTC` (tests may override it), and gives the process an empty stdin, so a command
 //! that waited for input would hang visibly rather than read the test's terminal. Every run is
 //! bounded in time: a process still running at its deadline is killed and the test fails.
 
@@ -130,6 +130,7 @@ impl Tool {
         cmd.args(args)
             .env("XDG_CONFIG_HOME", self.config.path())
             .env("NO_COLOR", "1")
+            .env("TZ", "UTC")
             .env("RUST_BACKTRACE", "0")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -224,3 +224,25 @@ fn messaging_errors_are_one_line_and_non_zero() {
     let out = tool.run(&["sub"]);
     assert_eq!(out.code(), 2);
 }
+
+#[tokio::test]
+async fn timestamps_are_local_time_with_their_offset() {
+    if !std::path::Path::new("/usr/share/zoneinfo/Asia/Shanghai").exists() {
+        eprintln!("skipped: no zoneinfo for Asia/Shanghai");
+        return;
+    }
+    let server = TestServer::start();
+    let client = server.connect().await;
+    let mut sub = client.subscribe("ts").await.expect("subscribe");
+    sync(&client).await;
+    let mut tool = Tool::new();
+    tool.env("TZ", "Asia/Shanghai");
+    tool.run(&["pub", "ts", "{{TimeStamp}}", "--server", &server.url()])
+        .assert_ok();
+    let msg = within(Duration::from_secs(5), "a message", sub.next())
+        .await
+        .expect("subscription open");
+    let body = String::from_utf8_lossy(&msg.payload).into_owned();
+    assert!(body.ends_with("+08:00"), "{body}");
+    assert_eq!(body.len(), "2023-04-09T08:31:23+08:00".len(), "{body}");
+}

@@ -55,6 +55,7 @@ mod tests {
             count: 4,
             now_nanos: 0,
             request: "",
+            zone: &crate::cli::format::Zone::utc(),
         });
         assert_eq!(map.get("a").map(|v| v.as_str()), Some("x4"));
         assert_eq!(map.get("b").map(|v| v.as_str()), Some("y"));

@@ -12,6 +12,7 @@ use super::template::{Template, Vars};
 use crate::cli::connect::{round_trip, ConnectArgs};
 use crate::cli::format::progress::Bar;
 use crate::cli::format::time::now_unix_nanos;
+use crate::cli::format::Zone;
 use crate::cli::format::{format_count, parse_duration};
 
 /// Up to this many messages each get a "Published" log line when no bar is drawn.
@@ -96,6 +97,7 @@ pub async fn run(args: PubArgs) -> anyhow::Result<()> {
             count: n,
             now_nanos: now_unix_nanos(),
             request: "",
+            zone: Zone::local(),
         };
         let subj = subject.render(vars);
         let payload = Bytes::from(body.render(vars));

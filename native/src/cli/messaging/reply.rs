@@ -12,6 +12,7 @@ use super::template::{Template, Vars};
 use crate::cli::connect::{round_trip, ConnectArgs};
 use crate::cli::format::time::now_unix_nanos;
 use crate::cli::format::Style;
+use crate::cli::format::Zone;
 
 /// Queue group repliers join unless told otherwise (several repliers share the work).
 pub const DEFAULT_QUEUE: &str = "NATS-RPLY-22";
@@ -79,6 +80,7 @@ pub async fn run(args: ReplyArgs) -> anyhow::Result<()> {
             count: answered,
             now_nanos: now_unix_nanos(),
             request: &request,
+            zone: Zone::local(),
         };
         let payload = Bytes::from(body.render(vars));
         let sent = if headers.is_empty() {

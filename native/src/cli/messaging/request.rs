@@ -12,6 +12,7 @@ use super::template::{Template, Vars};
 use crate::cli::connect::ConnectArgs;
 use crate::cli::format::duration::format_duration;
 use crate::cli::format::time::now_unix_nanos;
+use crate::cli::format::Zone;
 
 /// `rill req` flags.
 #[derive(clap::Args, Debug, Clone)]
@@ -42,6 +43,7 @@ pub async fn run(args: ReqArgs) -> anyhow::Result<()> {
         count: 1,
         now_nanos: now_unix_nanos(),
         request: "",
+        zone: Zone::local(),
     };
     let request = async_nats::Request::new()
         .payload(Bytes::from(body.render(vars)))

@@ -1,6 +1,6 @@
 //! Body and header templates of `rill pub` and `rill reply`, with the names the `nats` CLI
 //! accepts: `{{Count}}` (also `Cnt`, the 1-based message number), `{{Unix}}`, `{{UnixNano}}`,
-//! `{{TimeStamp}}` (RFC 3339), `{{Time}}` (`3:04PM`), `{{ID}}` (a unique id),
+//! `{{TimeStamp}}` (RFC 3339, local time), `{{Time}}` (`3:04PM`), `{{ID}}` (a unique id),
 //! `{{Random min max}}` (random letters and digits, `min` to `max` of them) and, for replies,
 //! `{{Request}}` (the request's body). A leading dot is accepted (`{{.Count}}`).
 //!
@@ -10,7 +10,8 @@
 
 use thiserror::Error;
 
-use crate::cli::format::time::{kitchen, rfc3339};
+use crate::cli::format::time::{kitchen_in, rfc3339_in};
+use crate::cli::format::Zone;
 
 /// Why a template did not parse.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -55,6 +56,8 @@ pub struct Vars<'a> {
     pub now_nanos: i64,
     /// The request body (`reply` only).
     pub request: &'a str,
+    /// Zone of `{{TimeStamp}}` and `{{Time}}` (the local one outside tests).
+    pub zone: &'a Zone,
 }
 
 fn action(text: &str) -> Result<Part, TemplateError> {
@@ -132,8 +135,8 @@ impl Template {
                 Part::Count => out.push_str(&vars.count.to_string()),
                 Part::Unix => out.push_str(&(vars.now_nanos / 1_000_000_000).to_string()),
                 Part::UnixNano => out.push_str(&vars.now_nanos.to_string()),
-                Part::TimeStamp => out.push_str(&rfc3339(vars.now_nanos)),
-                Part::Time => out.push_str(&kitchen(vars.now_nanos)),
+                Part::TimeStamp => out.push_str(&rfc3339_in(vars.now_nanos, vars.zone)),
+                Part::Time => out.push_str(&kitchen_in(vars.now_nanos, vars.zone)),
                 Part::Id => out.push_str(&random_text(22)),
                 Part::Random(min, max) => {
                     let span = (max - min) as u64 + 1;
@@ -151,12 +154,14 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_681_000_238_000_000_000;
+    static UTC: Zone = Zone::utc();
 
     fn vars(count: u64) -> Vars<'static> {
         Vars {
             count,
             now_nanos: NOW,
             request: "ping",
+            zone: &UTC,
         }
     }
 
