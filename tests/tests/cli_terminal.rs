@@ -19,7 +19,13 @@ fn have_script() -> bool {
 
 /// Runs `rill ARGS` on a pseudo-terminal; returns what the terminal showed.
 fn on_terminal(tool: &Tool, args: &str, no_color: bool) -> String {
+    on_terminal_with(tool, args, no_color, &[])
+}
+
+/// As [`on_terminal`], with extra environment variables.
+fn on_terminal_with(tool: &Tool, args: &str, no_color: bool, env: &[(&str, &str)]) -> String {
     let mut cmd = Command::new("script");
+    cmd.envs(env.iter().copied());
     cmd.args([
         "-qfec",
         &format!("{} {args}", rill_bin().display()),
@@ -85,4 +91,46 @@ fn colours_on_a_terminal_unless_no_color() {
     let plain = on_terminal(&tool, &args, true);
     assert!(plain.contains("Connection: OK"), "{plain:?}");
     assert!(!plain.contains('\u{1b}'), "{plain:?}");
+}
+
+#[test]
+fn context_edit_without_flags_opens_the_editor_on_a_terminal() {
+    if !have_script() {
+        eprintln!("skipped: `script` is not on PATH");
+        return;
+    }
+    let tool = Tool::new();
+    let dead = rill_tests::tool::dead_url();
+    tool.run(&[
+        "context",
+        "save",
+        "c",
+        "--server",
+        &dead,
+        "--description",
+        "before",
+    ])
+    .assert_ok();
+    let editor = tool.config_home().join("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nsed -i 's/before/after/' \"$1\"\n").expect("write editor");
+    let status = Command::new("chmod")
+        .arg("+x")
+        .arg(&editor)
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+    let editor = editor.display().to_string();
+    let shown = on_terminal_with(
+        &tool,
+        "context edit c",
+        true,
+        &[("EDITOR", editor.as_str())],
+    );
+    assert!(shown.contains("Description: after"), "{shown:?}");
+    let info = tool.run(&["context", "info", "c", "--json"]);
+    assert!(
+        info.stdout.contains("\"description\": \"after\""),
+        "{}",
+        info.stdout
+    );
 }
