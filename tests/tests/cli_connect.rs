@@ -110,3 +110,34 @@ fn bad_connection_values_are_refused_with_a_reason() {
         out.stderr
     );
 }
+
+#[test]
+fn connection_flags_may_come_before_the_command() {
+    let server = rill_tests::TestServer::start();
+    let tool = Tool::new();
+    let url = server.url();
+    tool.run(&["--server", &url, "pub", "foo", "x"]).assert_ok();
+    tool.run(&["-s", &url, "server", "check", "connection"])
+        .assert_ok();
+    let dead = rill_tests::tool::dead_url();
+    // The command's own flag wins over one before it.
+    tool.run(&["--server", &dead, "pub", "foo", "x", "--server", &url])
+        .assert_ok();
+    let out = tool.run(&["--context", "nope", "account", "info"]);
+    assert_eq!(out.code(), 1);
+    assert_eq!(out.stderr, "rill: unknown context \"nope\"\n");
+}
+
+#[test]
+fn pub_without_a_body_and_without_a_terminal_sends_an_empty_message() {
+    let server = rill_tests::TestServer::start();
+    let tool = Tool::new();
+    // stdin is /dev/null, not a terminal: nothing is read, nothing waits.
+    let out = tool.run(&["pub", "foo", "--server", &server.url()]);
+    out.assert_ok();
+    assert!(
+        out.stderr.contains("Published 0 bytes to \"foo\""),
+        "{}",
+        out.stderr
+    );
+}

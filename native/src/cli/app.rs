@@ -20,6 +20,10 @@ const SERVER_CLIENT_COMMANDS: [&str; 5] = ["info", "ping", "list", "ls", "check"
     about = "Rill: a NATS-compatible messaging server and tool"
 )]
 struct Cli {
+    /// Connection flags may also come before the command (`rill --context prod pub ...`);
+    /// the command's own flags win.
+    #[command(flatten)]
+    conn: super::connect::ConnectArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -74,6 +78,23 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         })
 }
 
+impl Command {
+    /// Fills the command's connection flags from those written before it.
+    fn inherit(&mut self, outer: &super::connect::ConnectArgs) {
+        let conn = match self {
+            Command::Server(cmd) => cmd.conn_mut(),
+            Command::Pub(a) => &mut a.conn,
+            Command::Sub(a) => &mut a.conn,
+            Command::Req(a) => &mut a.conn,
+            Command::Reply(a) => &mut a.conn,
+            Command::Account(AccountCmd::Info { conn, .. }) => conn,
+            // Contexts store settings rather than use them; bench has its own --server.
+            Command::Context(_) | Command::Bench(_) => return,
+        };
+        *conn = std::mem::take(conn).or(outer);
+    }
+}
+
 async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
     let ok = |()| ExitCode::SUCCESS;
     match command {
@@ -100,7 +121,8 @@ pub fn main() -> ExitCode {
     {
         return super::server_cmd::server_main(&argv[2..]);
     }
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    cli.command.inherit(&cli.conn);
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(code) => return code,

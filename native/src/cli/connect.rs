@@ -159,6 +159,28 @@ impl ConnectArgs {
         })
     }
 
+    /// These flags with those not given here taken from `outer` (the flags written before
+    /// the command name, `rill --context prod pub ...`).
+    pub fn or(mut self, outer: &ConnectArgs) -> ConnectArgs {
+        let fill = |mine: &mut Option<String>, theirs: &Option<String>| {
+            if mine.is_none() {
+                mine.clone_from(theirs);
+            }
+        };
+        fill(&mut self.server, &outer.server);
+        fill(&mut self.context, &outer.context);
+        fill(&mut self.user, &outer.user);
+        fill(&mut self.password, &outer.password);
+        fill(&mut self.token, &outer.token);
+        fill(&mut self.creds, &outer.creds);
+        fill(&mut self.nkey, &outer.nkey);
+        fill(&mut self.tlscert, &outer.tlscert);
+        fill(&mut self.tlskey, &outer.tlskey);
+        fill(&mut self.tlsca, &outer.tlsca);
+        fill(&mut self.timeout, &outer.timeout);
+        self
+    }
+
     /// Resolves and connects: see [`Resolved::connect`].
     pub async fn connect(&self) -> anyhow::Result<async_nats::Client> {
         self.resolve()?.connect().await
@@ -323,6 +345,22 @@ mod tests {
             .resolve_with(env_of(&[]), Some(&store))
             .expect("resolves");
         assert_eq!(r.servers, ["nats://ctx:1"]);
+    }
+
+    #[test]
+    fn flags_after_the_command_beat_flags_before_it() {
+        let outer = ConnectArgs {
+            server: Some("nats://outer:1".into()),
+            context: Some("ctx".into()),
+            ..ConnectArgs::default()
+        };
+        let inner = ConnectArgs {
+            server: Some("nats://inner:2".into()),
+            ..ConnectArgs::default()
+        };
+        let merged = inner.or(&outer);
+        assert_eq!(merged.server.as_deref(), Some("nats://inner:2"));
+        assert_eq!(merged.context.as_deref(), Some("ctx"));
     }
 
     #[test]

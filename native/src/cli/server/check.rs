@@ -56,6 +56,15 @@ pub enum CheckCmd {
     },
 }
 
+impl CheckCmd {
+    /// The check's connection flags.
+    pub fn conn_mut(&mut self) -> &mut ConnectArgs {
+        match self {
+            CheckCmd::Connection { conn, .. } | CheckCmd::Jetstream { conn, .. } => conn,
+        }
+    }
+}
+
 fn perf(name: &str, value: Duration, warn: Duration, crit: Duration) -> String {
     format!(
         "{name}={:.4}s;{:.4};{:.4}",

@@ -56,6 +56,18 @@ pub enum ServerCmd {
     Check(check::CheckCmd),
 }
 
+impl ServerCmd {
+    /// The command's connection flags.
+    pub fn conn_mut(&mut self) -> &mut ConnectArgs {
+        match self {
+            ServerCmd::Info { conn, .. }
+            | ServerCmd::Ping { conn, .. }
+            | ServerCmd::List { conn, .. } => conn,
+            ServerCmd::Check(check) => check.conn_mut(),
+        }
+    }
+}
+
 /// Runs a `rill server` client command.
 pub async fn run(cmd: ServerCmd) -> anyhow::Result<ExitCode> {
     match cmd {
