@@ -6,6 +6,7 @@
 //! - [`format`]: tables, aligned info pages, sizes, durations, times, colour, progress, JSON.
 //! - [`context`]: `rill context ...`, natscli-compatible context files.
 //! - [`messaging`]: `rill pub | sub | req | reply`.
+//! - [`prompt`]: questions answered on a terminal, or by flags and defaults.
 //! - [`server`]: `rill server info | ping | list | check`; [`account`]: `rill account info`.
 //! - [`server_cmd`]: `rill-server [flags]` / `rill server [flags]`, running a server.
 
@@ -15,5 +16,6 @@ pub mod connect;
 pub mod context;
 pub mod format;
 pub mod messaging;
+pub mod prompt;
 pub mod server;
 pub mod server_cmd;
