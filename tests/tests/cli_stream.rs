@@ -1,57 +1,15 @@
-//! `rill stream ...` as processes against a JetStream server: the seed's `stream add` by
-//! prompts (on a pseudo-terminal under util-linux `script`) and by flags, the info block in the
-//! seed's layout, `pub --count 1000` then `stream info`, and each other command with one
-//! error path. Passes against `RILL_SERVER_BIN=nats-server` too.
+//! `rill stream add` and `rill stream info` as processes against a JetStream server: the
+//! seed's questions on a pseudo-terminal (util-linux `script`) and the same stream by flags,
+//! the info block in the seed's layout, `pub --count 1000` then `stream info`. The other
+//! commands are in `cli_stream_admin.rs`. Both pass against `RILL_SERVER_BIN=nats-server`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+#[path = "cli_stream/common.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
-use rill_tests::tool::{dead_url, rill_bin, Tool, ToolOutput};
-use rill_tests::{ServerBuilder, TempDir, TestServer};
-
-/// A JetStream server with its own store directory (kept alive with it).
-fn js_server() -> (TempDir, TestServer) {
-    let store = TempDir::new();
-    let server = ServerBuilder::new()
-        .args(["-js", "-sd", store.path().to_str().expect("utf8")])
-        .start();
-    (store, server)
-}
-
-fn run(tool: &Tool, server: &TestServer, args: &[&str]) -> ToolOutput {
-    let url = server.url();
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--server", &url]);
-    tool.run(&all)
-}
-
-/// `stream add NAME --subjects foo --defaults`, checked.
-fn add_seed_stream(tool: &Tool, server: &TestServer, name: &str) -> ToolOutput {
-    let out = run(
-        tool,
-        server,
-        &["stream", "add", name, "--subjects", "foo", "--defaults"],
-    );
-    out.assert_ok();
-    out
-}
-
-fn publish(tool: &Tool, server: &TestServer, subject: &str, count: &str) {
-    run(
-        tool,
-        server,
-        &[
-            "pub",
-            subject,
-            "--count",
-            count,
-            "--jetstream",
-            "publication #{{Count}}",
-        ],
-    )
-    .assert_ok();
-}
+use common::{add_seed_stream, have_script, js_server, on_terminal_answering, run};
+use rill_tests::tool::Tool;
 
 /// The seed's block for a new stream, after the title line.
 const SEED_BLOCK_BODY: &str = "
@@ -190,54 +148,16 @@ fn stream_add_takes_sizes_durations_and_refuses_bad_values_by_flag() {
 
 #[test]
 fn stream_add_on_a_terminal_asks_the_seeds_questions_in_order() {
-    let have_script = Command::new("script")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !have_script {
+    if !have_script() {
         eprintln!("skipped: `script` is not on PATH");
         return;
     }
     let (_store, server) = js_server();
     let tool = Tool::new();
-    let line = format!(
-        "{} stream add my_stream --server {}",
-        rill_bin().display(),
-        server.url()
-    );
-    let mut child = Command::new("script")
-        .args(["-qfec", &line, "/dev/null"])
-        .env("XDG_CONFIG_HOME", tool.config_home())
-        .env("TZ", "UTC")
-        .env("NO_COLOR", "1")
-        .env_remove("NATS_URL")
-        .env_remove("NATS_CONTEXT")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn script");
     // The seed's answers: foo, file, 1 (one node), then the defaults.
     let answers = format!("foo\nfile\n1\n{}", "\n".repeat(12));
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(answers.as_bytes())
-        .expect("answers");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("rill stream add still asking after 30s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
-    let shown = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
-    assert!(out.status.success(), "{shown}");
+    let (shown, ok) = on_terminal_answering(&tool, &server, "stream add my_stream", &answers);
+    assert!(ok, "{shown}");
     let questions = [
         "? Subjects (my_stream) ",
         "? Storage (file) ",
@@ -317,337 +237,47 @@ fn stream_info_of_an_unknown_stream_fails_in_one_line() {
 }
 
 #[test]
-fn stream_ls_prints_a_table_and_names() {
+fn a_bad_answer_on_a_terminal_is_explained_and_asked_again() {
+    if !have_script() {
+        eprintln!("skipped: `script` is not on PATH");
+        return;
+    }
     let (_store, server) = js_server();
     let tool = Tool::new();
-    let empty = run(&tool, &server, &["stream", "ls"]);
-    empty.assert_ok();
-    assert_eq!(empty.stdout, "No Streams defined\n");
-    add_seed_stream(&tool, &server, "b_stream");
-    run(
-        &tool,
-        &server,
-        &[
-            "stream",
-            "add",
-            "a_stream",
-            "--subjects",
-            "bar",
-            "--description",
-            "first",
-            "--defaults",
-        ],
-    )
-    .assert_ok();
-    publish(&tool, &server, "foo", "3");
-    let ls = run(&tool, &server, &["stream", "ls"]);
-    ls.assert_ok();
-    let lines: Vec<&str> = ls.stdout.lines().collect();
-    assert!(lines[1].contains("Streams"), "{}", ls.stdout);
+    let answers = format!("s1\nfoo\ndisk\nmemory\n{}", "\n".repeat(12));
+    let (shown, ok) = on_terminal_answering(&tool, &server, "stream add", &answers);
+    assert!(ok, "{shown}");
+    let at = shown.find("? Stream Name ").expect("name asked first");
+    let rest = &shown[at..];
+    let bad = rest
+        .find("\"disk\" is not one of file, memory")
+        .expect("explained");
     assert!(
-        lines[3].starts_with(
-            "│ Name     │ Description │ Created             │ Messages │ Size  │ Last Message │"
-        ),
-        "{}",
-        ls.stdout
+        rest[bad..].contains("? Storage (file) "),
+        "asked again: {shown}"
     );
-    assert!(
-        lines[5].starts_with("│ a_stream │ first       │ 20"),
-        "{}",
-        ls.stdout
-    );
-    assert!(
-        lines[5].ends_with("│ 0        │ 0 B   │ never        │"),
-        "{}",
-        ls.stdout
-    );
-    assert!(
-        lines[6].starts_with("│ b_stream │             │ 20"),
-        "{}",
-        ls.stdout
-    );
-    assert!(lines[6].contains("│ 3        │"), "{}", ls.stdout);
-    let names = run(&tool, &server, &["stream", "ls", "--names"]);
-    names.assert_ok();
-    assert_eq!(names.stdout, "a_stream\nb_stream\n");
-    let down = tool.run(&["stream", "ls", "--server", &dead_url()]);
-    assert_eq!(down.code(), 1);
-    assert!(down.stderr.starts_with("rill: "), "{}", down.stderr);
-    assert_eq!(down.stderr.lines().count(), 1, "{}", down.stderr);
+    assert!(shown.contains("Stream s1 was created"), "{shown}");
+    assert!(shown.contains("              Storage: Memory\n"), "{shown}");
 }
 
 #[test]
-fn stream_edit_shows_changes_and_refuses_what_the_server_refuses() {
+fn stream_rm_on_a_terminal_asks_first() {
+    if !have_script() {
+        eprintln!("skipped: `script` is not on PATH");
+        return;
+    }
     let (_store, server) = js_server();
     let tool = Tool::new();
     add_seed_stream(&tool, &server, "my_stream");
-    let out = run(
-        &tool,
-        &server,
-        &[
-            "stream",
-            "edit",
-            "my_stream",
-            "--max-msgs",
-            "100",
-            "--max-bytes",
-            "1MiB",
-        ],
-    );
-    out.assert_ok();
+    let (shown, ok) = on_terminal_answering(&tool, &server, "stream rm my_stream", "n\n");
+    assert!(ok, "{shown}");
     assert!(
-        out.stdout.starts_with("Differences (-old +new):\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("  max_bytes: -1 -> 1048576\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("  max_msgs: -1 -> 100\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("Stream my_stream was updated\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("     Maximum Messages: 100\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("        Maximum Bytes: 1.0 MiB\n"),
-        "{}",
-        out.stdout
-    );
-    let refused = run(
-        &tool,
-        &server,
-        &["stream", "edit", "my_stream", "--storage", "memory"],
-    );
-    assert_eq!(refused.code(), 1);
-    assert_eq!(
-        refused.stderr,
-        "rill: could not update stream \"my_stream\": stream configuration update can not change storage type (err_code 10052)\n"
-    );
-    let unknown = run(
-        &tool,
-        &server,
-        &["stream", "edit", "nope", "--max-msgs", "1"],
-    );
-    assert_eq!(unknown.stderr, "rill: stream \"nope\" not found\n");
-}
-
-#[test]
-fn stream_rm_needs_force_without_a_terminal() {
-    let (_store, server) = js_server();
-    let tool = Tool::new();
-    add_seed_stream(&tool, &server, "my_stream");
-    let refused = run(&tool, &server, &["stream", "rm", "my_stream"]);
-    assert_eq!(refused.code(), 1);
-    assert_eq!(
-        refused.stderr,
-        "rill: refusing to delete stream \"my_stream\" without --force when not on a terminal\n"
+        shown.contains("? Really delete Stream my_stream? (No) "),
+        "{shown}"
     );
     run(&tool, &server, &["stream", "info", "my_stream"]).assert_ok();
-    run(&tool, &server, &["stream", "rm", "my_stream", "--force"]).assert_ok();
-    let gone = run(&tool, &server, &["stream", "rm", "my_stream", "--force"]);
+    let (shown, ok) = on_terminal_answering(&tool, &server, "stream rm my_stream", "y\n");
+    assert!(ok, "{shown}");
+    let gone = run(&tool, &server, &["stream", "info", "my_stream"]);
     assert_eq!(gone.stderr, "rill: stream \"my_stream\" not found\n");
-}
-
-#[test]
-fn stream_purge_by_subject_and_keep() {
-    let (_store, server) = js_server();
-    let tool = Tool::new();
-    run(
-        &tool,
-        &server,
-        &["stream", "add", "s", "--subjects", "a,b", "--defaults"],
-    )
-    .assert_ok();
-    publish(&tool, &server, "a", "4");
-    publish(&tool, &server, "b", "6");
-    let refused = run(&tool, &server, &["stream", "purge", "s"]);
-    assert_eq!(refused.code(), 1);
-    assert!(
-        refused.stderr.contains("without --force"),
-        "{}",
-        refused.stderr
-    );
-    let out = run(
-        &tool,
-        &server,
-        &["stream", "purge", "s", "--subject", "a", "--force"],
-    );
-    out.assert_ok();
-    assert!(
-        out.stdout
-            .starts_with("Purged 4 messages from stream s\n\nInformation for Stream s"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("             Messages: 6\n"),
-        "{}",
-        out.stdout
-    );
-    let kept = run(
-        &tool,
-        &server,
-        &["stream", "purge", "s", "--keep", "2", "--force"],
-    );
-    kept.assert_ok();
-    assert!(
-        kept.stdout.contains("             Messages: 2\n"),
-        "{}",
-        kept.stdout
-    );
-    let unknown = run(&tool, &server, &["stream", "purge", "nope", "--force"]);
-    assert_eq!(unknown.stderr, "rill: stream \"nope\" not found\n");
-}
-
-#[test]
-fn stream_get_prints_a_message_by_sequence_or_last_for_subject() {
-    let (_store, server) = js_server();
-    let tool = Tool::new();
-    run(
-        &tool,
-        &server,
-        &["stream", "add", "s", "--subjects", "a,b", "--defaults"],
-    )
-    .assert_ok();
-    publish(&tool, &server, "a", "2");
-    publish(&tool, &server, "b", "1");
-    let out = run(&tool, &server, &["stream", "get", "s", "2"]);
-    out.assert_ok();
-    assert!(
-        out.stdout.starts_with("Item: s#2 received 20"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.ends_with(" on Subject a\n\npublication #2\n"),
-        "{}",
-        out.stdout
-    );
-    let last = run(&tool, &server, &["stream", "get", "s", "--last-for", "a"]);
-    last.assert_ok();
-    assert!(last.stdout.starts_with("Item: s#2 "), "{}", last.stdout);
-    let json = run(&tool, &server, &["stream", "get", "s", "3", "--json"]);
-    json.assert_ok();
-    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
-    assert_eq!(v["message"]["subject"], "b");
-    let missing = run(&tool, &server, &["stream", "get", "s", "99"]);
-    assert_eq!(missing.code(), 1);
-    assert_eq!(
-        missing.stderr,
-        "rill: no message with sequence 99 in stream \"s\"\n"
-    );
-}
-
-#[test]
-fn stream_view_prints_messages_in_order() {
-    let (_store, server) = js_server();
-    let tool = Tool::new();
-    run(
-        &tool,
-        &server,
-        &["stream", "add", "s", "--subjects", "a,b", "--defaults"],
-    )
-    .assert_ok();
-    publish(&tool, &server, "a", "2");
-    publish(&tool, &server, "b", "2");
-    publish(&tool, &server, "a", "1");
-    let all = run(&tool, &server, &["stream", "view", "s"]);
-    all.assert_ok();
-    let titles: Vec<&str> = all.stdout.lines().filter(|l| l.starts_with('[')).collect();
-    assert_eq!(titles.len(), 5, "{}", all.stdout);
-    assert!(
-        titles[0].starts_with("[1] Subject: a Received: 20"),
-        "{}",
-        all.stdout
-    );
-    assert!(
-        all.stdout.contains("\npublication #2\n\n[3] Subject: b"),
-        "{}",
-        all.stdout
-    );
-    let some = run(
-        &tool,
-        &server,
-        &["stream", "view", "s", "--subject", "a", "--count", "2"],
-    );
-    some.assert_ok();
-    let seqs: Vec<&str> = some
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with('['))
-        .map(|l| &l[..3])
-        .collect();
-    assert_eq!(seqs, ["[1]", "[2]"], "{}", some.stdout);
-    let tail = run(
-        &tool,
-        &server,
-        &["stream", "view", "s", "--subject", "a", "--seq", "3"],
-    );
-    assert!(tail.stdout.starts_with("[5] Subject: a"), "{}", tail.stdout);
-    let unknown = run(&tool, &server, &["stream", "view", "nope"]);
-    assert_eq!(unknown.stderr, "rill: stream \"nope\" not found\n");
-}
-
-#[test]
-fn stream_report_tables_every_stream() {
-    let (_store, server) = js_server();
-    let tool = Tool::new();
-    add_seed_stream(&tool, &server, "my_stream");
-    run(
-        &tool,
-        &server,
-        &[
-            "stream",
-            "add",
-            "mem",
-            "--subjects",
-            "m",
-            "--storage",
-            "memory",
-            "--defaults",
-        ],
-    )
-    .assert_ok();
-    publish(&tool, &server, "foo", "10");
-    let out = run(&tool, &server, &["stream", "report"]);
-    out.assert_ok();
-    let lines: Vec<&str> = out.stdout.lines().collect();
-    assert!(lines[1].contains("Stream Report"), "{}", out.stdout);
-    assert!(
-        lines[3].starts_with(
-            "│ Stream    │ Storage │ Consumers │ Messages │ Bytes │ Lost │ Deleted │ Replicas"
-        ),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        lines[5]
-            .starts_with("│ mem       │ Memory  │ 0         │ 0        │ 0 B   │ 0    │ 0       │"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        lines[6].starts_with("│ my_stream │ File    │ 0         │ 10       │"),
-        "{}",
-        out.stdout
-    );
-    let down = tool.run(&["stream", "report", "--server", &dead_url()]);
-    assert_eq!(down.code(), 1);
-    assert!(
-        down.stderr.starts_with("rill: cannot connect"),
-        "{}",
-        down.stderr
-    );
 }
