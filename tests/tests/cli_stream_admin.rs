@@ -91,31 +91,15 @@ fn stream_edit_shows_changes_and_refuses_what_the_server_refuses() {
         "{}",
         out.stdout
     );
-    assert!(
-        out.stdout.contains("  max_bytes: -1 -> 1048576\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("  max_msgs: -1 -> 100\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("Stream my_stream was updated\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("     Maximum Messages: 100\n"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("        Maximum Bytes: 1.0 MiB\n"),
-        "{}",
-        out.stdout
-    );
+    for line in [
+        "\n  max_bytes: -1 -> 1048576\n",
+        "\n  max_msgs: -1 -> 100\n",
+        "\nStream my_stream was updated\n",
+        "\n     Maximum Messages: 100\n",
+        "\n        Maximum Bytes: 1.0 MiB\n",
+    ] {
+        assert!(out.stdout.contains(line), "{line:?} in\n{}", out.stdout);
+    }
     let refused = run(
         &tool,
         &server,

@@ -81,10 +81,26 @@ pub fn parse_size_limit(text: &str) -> Result<i64, String> {
     i64::try_from(bytes).map_err(|_| format!("size {text:?} is out of range"))
 }
 
-/// A duration such as `1h` or `2m0s` in nanoseconds; -1 (unlimited) is 0.
+/// A duration such as `1h`, `2m0s`, or in days, weeks or years as the nats CLI takes them
+/// (`7d`, `2w`, `1y` = 365 days), in nanoseconds; -1 (unlimited) is 0.
 pub fn parse_age(text: &str) -> Result<i64, String> {
-    if text.trim() == "-1" {
+    let t = text.trim();
+    if t == "-1" {
         return Ok(0);
+    }
+    const DAY_NS: i64 = 86_400_000_000_000;
+    let unit = match t.chars().last() {
+        Some('d') => Some(DAY_NS),
+        Some('w') => Some(7 * DAY_NS),
+        Some('y') => Some(365 * DAY_NS),
+        _ => None,
+    };
+    if let Some(unit) = unit {
+        return t[..t.len() - 1]
+            .parse::<u32>()
+            .ok()
+            .and_then(|n| i64::from(n).checked_mul(unit))
+            .ok_or_else(|| format!("invalid duration {text:?}: expected e.g. 1h, 7d or 1y"));
     }
     let d = parse_duration(text)?;
     i64::try_from(d.as_nanos()).map_err(|_| format!("duration {text:?} is out of range"))
@@ -332,6 +348,9 @@ mod tests {
         assert_eq!(parse_age("1h"), Ok(3_600_000_000_000));
         assert_eq!(parse_age("2m0s"), Ok(120_000_000_000));
         assert_eq!(parse_age("-1"), Ok(0));
+        assert_eq!(parse_age("7d"), Ok(7 * 86_400_000_000_000));
+        assert_eq!(parse_age("1y"), Ok(365 * 86_400_000_000_000));
+        assert!(parse_age("xd").is_err());
         assert_eq!(parse_limit("-1"), Ok(-1));
         assert!(parse_limit("-5").is_err());
     }

@@ -116,6 +116,24 @@ pub fn ls_table(streams: &[StreamInfo], now_nanos: i64) -> String {
     table.render()
 }
 
+/// Every stream as JSON, as `table` renders them, or "No Streams defined".
+async fn print_streams(
+    js: &Js,
+    json: bool,
+    table: impl Fn(&[StreamInfo]) -> String,
+) -> anyhow::Result<()> {
+    let streams = infos(js).await?;
+    if json {
+        return print_json(&streams);
+    }
+    if streams.is_empty() {
+        println!("No Streams defined");
+    } else {
+        print!("{}", table(&streams));
+    }
+    Ok(())
+}
+
 /// `stream ls`.
 pub async fn ls(a: LsArgs) -> anyhow::Result<()> {
     let js = Js::connect(&a.conn).await?;
@@ -129,16 +147,7 @@ pub async fn ls(a: LsArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let streams = infos(&js).await?;
-    if a.json {
-        return print_json(&streams);
-    }
-    if streams.is_empty() {
-        println!("No Streams defined");
-        return Ok(());
-    }
-    print!("{}", ls_table(&streams, now_unix_nanos()));
-    Ok(())
+    print_streams(&js, a.json, |s| ls_table(s, now_unix_nanos())).await
 }
 
 /// The `report` table: one row per stream, replicas as `leader*` on one node.
@@ -178,16 +187,7 @@ pub fn report_table(streams: &[StreamInfo]) -> String {
 /// `stream report`.
 pub async fn report(a: ReportArgs) -> anyhow::Result<()> {
     let js = Js::connect(&a.conn).await?;
-    let streams = infos(&js).await?;
-    if a.json {
-        return print_json(&streams);
-    }
-    if streams.is_empty() {
-        println!("No Streams defined");
-        return Ok(());
-    }
-    print!("{}", report_table(&streams));
-    Ok(())
+    print_streams(&js, a.json, report_table).await
 }
 
 #[cfg(test)]
