@@ -281,3 +281,30 @@ fn stream_rm_on_a_terminal_asks_first() {
     let gone = run(&tool, &server, &["stream", "info", "my_stream"]);
     assert_eq!(gone.stderr, "rill: stream \"my_stream\" not found\n");
 }
+
+#[test]
+fn stream_info_without_a_name_asks_on_a_terminal_only() {
+    let (_store, server) = js_server();
+    let tool = Tool::new();
+    add_seed_stream(&tool, &server, "my_stream");
+    let piped = run(&tool, &server, &["stream", "info"]);
+    assert_eq!(piped.code(), 1);
+    assert_eq!(
+        piped.stderr,
+        "rill: a stream name is required when not on a terminal\n"
+    );
+    if !have_script() {
+        eprintln!("skipped: `script` is not on PATH");
+        return;
+    }
+    let (shown, ok) = on_terminal_answering(&tool, &server, "stream info", "\n");
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains("? Select a Stream [my_stream] (my_stream) "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Information for Stream my_stream created "),
+        "{shown}"
+    );
+}

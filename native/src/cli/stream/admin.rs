@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::api::{name_missing_stream, Js};
 use super::config::{apply, ask, ConfigArgs};
+use super::list::pick_stream;
 use super::page;
 use crate::cli::connect::ConnectArgs;
 use crate::cli::format::json::print_json;
@@ -36,8 +37,8 @@ pub struct AddArgs {
 /// `rill stream info NAME`.
 #[derive(clap::Args, Debug)]
 pub struct InfoArgs {
-    /// Stream name.
-    pub name: String,
+    /// Stream name (chosen from a list on a terminal when missing).
+    pub name: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -65,8 +66,8 @@ pub struct EditArgs {
 /// `rill stream rm NAME [--force]`.
 #[derive(clap::Args, Debug)]
 pub struct RmArgs {
-    /// Stream name.
-    pub name: String,
+    /// Stream name (chosen from a list on a terminal when missing).
+    pub name: Option<String>,
     /// Delete without asking.
     #[arg(short, long)]
     pub force: bool,
@@ -78,8 +79,8 @@ pub struct RmArgs {
 /// `rill stream purge NAME [--subject S] [--seq N | --keep N] [--force]`.
 #[derive(clap::Args, Debug)]
 pub struct PurgeArgs {
-    /// Stream name.
-    pub name: String,
+    /// Stream name (chosen from a list on a terminal when missing).
+    pub name: Option<String>,
     /// Only messages on this subject.
     #[arg(long)]
     pub subject: Option<String>,
@@ -152,7 +153,8 @@ pub async fn add(a: AddArgs) -> anyhow::Result<()> {
 /// `stream info`.
 pub async fn info(a: InfoArgs) -> anyhow::Result<()> {
     let js = Js::connect(&a.conn).await?;
-    let (resp, raw) = fetch_info(&js, &a.name).await?;
+    let name = pick_stream(&js, a.name.as_deref()).await?;
+    let (resp, raw) = fetch_info(&js, &name).await?;
     show(&resp, &raw, a.json)
 }
 
@@ -221,29 +223,31 @@ fn confirmed(force: bool, action: &str, question: &str) -> anyhow::Result<bool> 
 /// `stream rm`.
 pub async fn rm(a: RmArgs) -> anyhow::Result<()> {
     let js = Js::connect(&a.conn).await?;
-    fetch_info(&js, &a.name).await?;
+    let name = pick_stream(&js, a.name.as_deref()).await?;
+    fetch_info(&js, &name).await?;
     if !confirmed(
         a.force,
-        &format!("delete stream {:?}", a.name),
-        &format!("Really delete Stream {}?", a.name),
+        &format!("delete stream {:?}", name),
+        &format!("Really delete Stream {}?", name),
     )? {
         return Ok(());
     }
     let _: (SuccessResponse, Value) = js
-        .request(&format!("STREAM.DELETE.{}", a.name), &json!({}))
+        .request(&format!("STREAM.DELETE.{}", name), &json!({}))
         .await
-        .map_err(|e| name_missing_stream(e, &a.name))?;
+        .map_err(|e| name_missing_stream(e, &name))?;
     Ok(())
 }
 
 /// `stream purge`: prints the number removed and the stream's info afterwards.
 pub async fn purge(a: PurgeArgs) -> anyhow::Result<()> {
     let js = Js::connect(&a.conn).await?;
-    fetch_info(&js, &a.name).await?;
+    let name = pick_stream(&js, a.name.as_deref()).await?;
+    fetch_info(&js, &name).await?;
     if !confirmed(
         a.force,
-        &format!("purge stream {:?}", a.name),
-        &format!("Really purge Stream {}?", a.name),
+        &format!("purge stream {:?}", name),
+        &format!("Really purge Stream {}?", name),
     )? {
         return Ok(());
     }
@@ -253,12 +257,12 @@ pub async fn purge(a: PurgeArgs) -> anyhow::Result<()> {
         keep: a.keep.unwrap_or(0),
     };
     let (purged, _): (PurgeResponse, Value) = js
-        .request(&format!("STREAM.PURGE.{}", a.name), &request)
+        .request(&format!("STREAM.PURGE.{}", name), &request)
         .await
-        .map_err(|e| name_missing_stream(e, &a.name))?;
-    let (resp, raw) = fetch_info(&js, &a.name).await?;
+        .map_err(|e| name_missing_stream(e, &name))?;
+    let (resp, raw) = fetch_info(&js, &name).await?;
     if !a.json {
-        println!("Purged {} messages from stream {}", purged.purged, a.name);
+        println!("Purged {} messages from stream {}", purged.purged, name);
         println!();
     }
     show(&resp, &raw, a.json)

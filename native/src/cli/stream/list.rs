@@ -4,12 +4,15 @@ use rill_core::jetstream::api::{
     StreamInfo, StreamListRequest, StreamListResponse, StreamNamesRequest, StreamNamesResponse,
 };
 
+use anyhow::bail;
+
 use super::api::Js;
 use super::page::storage_name;
 use crate::cli::connect::ConnectArgs;
 use crate::cli::format::json::print_json;
 use crate::cli::format::time::{datetime, now_unix_nanos};
 use crate::cli::format::{format_count, format_size, Table};
+use crate::cli::prompt::Prompter;
 
 /// `rill stream ls [--names] [--json]`.
 #[derive(clap::Args, Debug)]
@@ -54,6 +57,23 @@ pub async fn names(js: &Js) -> anyhow::Result<Vec<String>> {
     }
     all.sort();
     Ok(all)
+}
+
+/// `given`, or on a terminal a stream chosen from the list ("Select a Stream").
+pub async fn pick_stream(js: &Js, given: Option<&str>) -> anyhow::Result<String> {
+    if let Some(name) = given {
+        return Ok(name.to_string());
+    }
+    let mut p = Prompter::for_terminal(false);
+    if !p.is_interactive() {
+        bail!("a stream name is required when not on a terminal");
+    }
+    let names = names(js).await?;
+    let Some(first) = names.first() else {
+        bail!("no streams defined");
+    };
+    let choices: Vec<&str> = names.iter().map(String::as_str).collect();
+    p.choice("Select a Stream", "NAME", None, &choices, first)
 }
 
 /// All stream infos, sorted by name.

@@ -32,8 +32,8 @@ pub struct GetArgs {
 /// `rill stream view NAME [--count N] [--subject S]`.
 #[derive(clap::Args, Debug)]
 pub struct ViewArgs {
-    /// Stream name.
-    pub name: String,
+    /// Stream name (chosen from a list on a terminal when missing).
+    pub name: Option<String>,
     /// At most this many messages (all when not given).
     #[arg(long)]
     pub count: Option<u64>,
@@ -137,7 +137,8 @@ pub async fn get(a: GetArgs) -> anyhow::Result<()> {
 /// `stream view`: messages from `--seq` on, in order, until `--count` or the end.
 pub async fn view(a: ViewArgs) -> anyhow::Result<()> {
     let js = Js::connect(&a.conn).await?;
-    super::admin::fetch_info(&js, &a.name).await?;
+    let name = super::list::pick_stream(&js, a.name.as_deref()).await?;
+    super::admin::fetch_info(&js, &name).await?;
     let subject = a.subject.clone().unwrap_or_else(|| ">".to_string());
     let (mut seq, mut shown) = (a.seq.max(1), 0u64);
     while a.count.is_none_or(|c| shown < c) {
@@ -146,7 +147,7 @@ pub async fn view(a: ViewArgs) -> anyhow::Result<()> {
             next_by_subj: subject.clone(),
             ..MsgGetRequest::default()
         };
-        let msg = match fetch(&js, &a.name, &request).await {
+        let msg = match fetch(&js, &name, &request).await {
             Ok((msg, _)) => msg,
             Err(e) if err_code(&e) == Some(NO_MESSAGE_FOUND) => break,
             Err(e) => return Err(e),
@@ -156,7 +157,7 @@ pub async fn view(a: ViewArgs) -> anyhow::Result<()> {
         shown += 1;
     }
     if shown == 0 {
-        println!("No messages in stream {}", a.name);
+        println!("No messages in stream {}", name);
     }
     Ok(())
 }
