@@ -30,7 +30,7 @@ mod progress;
 mod report;
 mod runner;
 mod stats;
-mod units;
+pub(crate) mod units;
 mod workers;
 
 use std::io::Write;

@@ -7,6 +7,7 @@
 //! - [`context`]: `rill context ...`, natscli-compatible context files.
 //! - [`messaging`]: `rill pub | sub | req | reply`.
 //! - [`prompt`]: questions answered on a terminal, or by flags and defaults.
+//! - [`stream`]: `rill stream add | info | ls | edit | rm | purge | get | view | report`.
 //! - [`server`]: `rill server info | ping | list | check`; [`account`]: `rill account info`.
 //! - [`server_cmd`]: `rill-server [flags]` / `rill server [flags]`, running a server.
 
@@ -19,3 +20,4 @@ pub mod messaging;
 pub mod prompt;
 pub mod server;
 pub mod server_cmd;
+pub mod stream;
