@@ -2,11 +2,15 @@
 # Runs the async-nats crate's own integration tests against rill-server, skipping by name only
 # the tests listed in tests/async-nats-skips.txt (each with its reason). Fails if any test fails.
 #   scripts/async-nats-suite.sh [SUITE_DIR]
-#   (TESTS="client_tests jetstream_tests kv_tests object_store" by default)
+#   (TESTS: the core, JetStream, KV and object store files plus the service, pull-limit,
+#   pinned-client, subject-validation, API-timeout and server-pool files by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUITE="${1:-$(cd .. && pwd)/shared/async-nats-suite}"
-export TESTS="${TESTS:-client_tests jetstream_tests kv_tests object_store}"
+DEFAULT_TESTS="client_tests jetstream_tests kv_tests object_store service_tests
+  pull_exceeded_max_request_test pinned_client_test subject_validation_test
+  jetstream_api_timeout_tests server_pool_tests server_pool_parity_tests"
+export TESTS="${TESTS:-$(echo $DEFAULT_TESTS)}"
 cargo build -q -p rill --bin rill-server
 skips=()
 while IFS= read -r line; do

@@ -52,6 +52,8 @@ pub struct JetStreamOptions {
     pub domain: Option<String>,
     /// `sync_interval`: `None` = fsync before ack (our default), `Some(d)` = fsync on a timer.
     pub sync_interval: Option<Duration>,
+    /// `limits { max_request_batch, max_ack_pending }`: server-wide consumer limits.
+    pub limits: rill_core::jetstream::api::ServerLimits,
 }
 
 /// Cluster settings (`cluster {}`, `--cluster`, `--routes`, `--cluster_name`). Later issue.

@@ -6,7 +6,7 @@ use super::apply::{unknown, unsupported, Warning};
 use super::convert::{array, boolean, host_port, int_in, map, parse_duration, port, string};
 use super::error::ConfError;
 use super::value::{Item, Map, Pos, Value};
-use crate::options::{ServerOptions, UserEntry};
+use crate::options::{JetStreamOptions, ServerOptions, UserEntry};
 
 /// `authorization { token, user, password, users [...], timeout }`.
 pub(crate) fn authorization(
@@ -209,12 +209,12 @@ pub(crate) fn jetstream(
                     _ => Some(parse_duration(item)?),
                 }
             }
+            "limits" => jetstream_limits(item, js, w)?,
             "strict"
             | "unique_tag"
             | "key"
             | "cipher"
             | "prev_key"
-            | "limits"
             | "max_outstanding_catchup"
             | "request_queue_limit"
             | "max_buffered_msgs"
@@ -222,6 +222,28 @@ pub(crate) fn jetstream(
             | "extension_hint"
             | "tpm" => unsupported(w, &format!("jetstream.{key}"), &e.key_pos),
             _ => unknown(w, &format!("jetstream.{key}"), e),
+        }
+    }
+    Ok(())
+}
+
+/// `jetstream { limits { max_request_batch, max_ack_pending } }`: server-wide consumer limits.
+fn jetstream_limits(
+    item: &Item,
+    js: &mut JetStreamOptions,
+    w: &mut Vec<Warning>,
+) -> Result<(), ConfError> {
+    for e in map("jetstream.limits", item)?.entries() {
+        let (key, item) = (e.key.as_str(), &e.item);
+        match key.to_ascii_lowercase().as_str() {
+            "max_request_batch" => {
+                js.limits.max_request_batch = int_in(key, item, i64::MIN, i64::MAX)?
+            }
+            "max_ack_pending" => js.limits.max_ack_pending = int_in(key, item, i64::MIN, i64::MAX)?,
+            "max_ha_assets" | "duplicate_window" => {
+                unsupported(w, &format!("jetstream.limits.{key}"), &e.key_pos)
+            }
+            _ => unknown(w, &format!("jetstream.limits.{key}"), e),
         }
     }
     Ok(())

@@ -264,6 +264,20 @@ fn jetstream_forms() {
 }
 
 #[test]
+fn jetstream_limits_reach_the_consumer_checks() {
+    let (o, w) = load_ok(
+        "jetstream { limits { max_request_batch: 100, MAX_ACK_PENDING: 500, max_ha_assets: 2, x: 1 } }",
+    );
+    assert_eq!(o.jetstream.limits.max_request_batch, 100);
+    assert_eq!(o.jetstream.limits.max_ack_pending, 500);
+    let got: Vec<String> = w.iter().map(ToString::to_string).collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got[0].contains("\"jetstream.limits.max_ha_assets\" is not yet supported"));
+    assert!(got[1].contains("unknown configuration option \"jetstream.limits.x\""));
+    assert!(load_err("jetstream { limits: 5 }").contains("limits"));
+}
+
+#[test]
 fn cluster_host_and_port_compose_listen() {
     let (o, _) =
         load_ok("cluster { host: 127.0.0.1, port: 6222, routes: [nats://a:1, nats://b:2] }");

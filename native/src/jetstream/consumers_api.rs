@@ -147,10 +147,10 @@ impl Service {
             .get(stream)
             .ok_or_else(ApiError::stream_not_found)?;
         let stream_cfg = entry.stream.config().clone();
-        let config = req
-            .config
-            .clone()
-            .normalize_with(&stream_cfg, req.pedantic)?;
+        let config =
+            req.config
+                .clone()
+                .normalize_limited(&stream_cfg, req.pedantic, &self.cfg.limits)?;
         let name = match (config.durable_name.as_str(), config.name.as_str()) {
             ("", "") => ephemeral_name(),
             ("", n) | (n, _) => n.to_string(),

@@ -170,6 +170,8 @@ pub struct ServiceConfig {
     pub max_memory: Option<u64>,
     /// `max_file_store`: most bytes file streams may reserve and hold (None: no limit).
     pub max_store: Option<u64>,
+    /// `jetstream.limits`: server-wide consumer limits.
+    pub limits: rill_core::jetstream::api::ServerLimits,
 }
 
 /// One consumer and whether its state needs persisting.

@@ -1,11 +1,13 @@
 //! Consumer config defaults and validation, following nats-server's
 //! `setConsumerConfigDefaults`, `checkConsumerCfg`, the workqueue rules of `addConsumer` and
-//! `checkNewConsumerConfig` (what an update may change). Server- and account-wide limits
-//! (`max_ack_pending`, `max_request_batch`) are not modelled; the stream's `consumer_limits` are.
+//! `checkNewConsumerConfig` (what an update may change). The stream's `consumer_limits` apply
+//! here; the server's `jetstream.limits` through [`ServerLimits`]. Account-wide limits are not
+//! modelled.
 
 use super::catalogue::ErrorId;
 use super::consumer::{AckPolicy, ConsumerConfig, DeliverPolicy, PriorityPolicy};
 use super::error::ApiError;
+use super::server_limits::ServerLimits;
 use super::stream::{RetentionPolicy, StreamConfig};
 use super::stream_check::{DESCRIPTION_LEN_MAX, METADATA_LEN_MAX};
 use super::time::{format_go_duration, Nanos, NANOS_PER_SEC};
@@ -54,19 +56,34 @@ impl ConsumerConfig {
 
     /// [`ConsumerConfig::normalize`], refusing silent fixups with 10157 when `pedantic`.
     pub fn normalize_with(
-        mut self,
+        self,
         stream: &StreamConfig,
         pedantic: bool,
     ) -> Result<ConsumerConfig, ApiError> {
-        self.set_defaults(stream, pedantic)?;
-        self.check(stream)?;
+        self.normalize_limited(stream, pedantic, &ServerLimits::default())
+    }
+
+    /// [`ConsumerConfig::normalize_with`] on a server with consumer `limits`.
+    pub fn normalize_limited(
+        mut self,
+        stream: &StreamConfig,
+        pedantic: bool,
+        limits: &ServerLimits,
+    ) -> Result<ConsumerConfig, ApiError> {
+        self.set_defaults(stream, pedantic, limits)?;
+        self.check(stream, limits)?;
         if !self.is_durable() && self.inactive_threshold <= 0 {
             self.inactive_threshold = INACTIVE_THRESHOLD_DEFAULT;
         }
         Ok(self)
     }
 
-    fn set_defaults(&mut self, stream: &StreamConfig, pedantic: bool) -> Result<(), ApiError> {
+    fn set_defaults(
+        &mut self,
+        stream: &StreamConfig,
+        pedantic: bool,
+        server: &ServerLimits,
+    ) -> Result<(), ApiError> {
         if self.max_deliver == 0 || self.max_deliver < -1 {
             if pedantic && self.max_deliver < -1 {
                 return Err(ApiError::pedantic("max_deliver must be set to -1"));
@@ -149,8 +166,9 @@ impl ConsumerConfig {
             self.inactive_threshold = limits.inactive_threshold;
         }
         if self.max_ack_pending == 0 && self.ack_policy != AckPolicy::None {
-            self.max_ack_pending = MAX_ACK_PENDING_DEFAULT;
+            self.max_ack_pending = server.default_max_ack_pending();
         }
+        self.inherit_server_limits(server, pedantic)?;
         if self.priority_policy == PriorityPolicy::PinnedClient && self.priority_timeout == 0 {
             self.priority_timeout = PRIORITY_TIMEOUT_DEFAULT;
         }
@@ -160,7 +178,7 @@ impl ConsumerConfig {
         Ok(())
     }
 
-    fn check(&self, stream: &StreamConfig) -> Result<(), ApiError> {
+    fn check(&self, stream: &StreamConfig, server: &ServerLimits) -> Result<(), ApiError> {
         let bad = ApiError::invalid_config;
         if !self.name.is_empty() && !is_valid_name(&self.name) {
             return Err(bad(
@@ -203,6 +221,7 @@ impl ConsumerConfig {
             ));
         }
         self.check_delivery_mode(stream)?;
+        self.check_server_limits(server)?;
         self.check_stream_limits(stream)?;
         if self.direct {
             if self.is_pull() {

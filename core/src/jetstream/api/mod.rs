@@ -13,6 +13,7 @@
 //! - [`stream`], [`stream_info`]: stream config, info and state; `normalize`, `update_check`.
 //! - [`consumer`]: consumer config, info and the create request; `normalize`, workqueue and
 //!   update rules.
+//! - [`ServerLimits`]: the server's `jetstream.limits` as consumers see them.
 //! - [`requests`], [`account`], [`pull`]: the other request and response bodies.
 //! - [`envelope`]: the `type` envelope and request decoding; [`subjects`]: API subjects.
 //! - [`base64`]: the base64 of JSON `[]byte` fields.
@@ -30,6 +31,7 @@ pub mod error;
 mod mapping;
 pub mod pull;
 pub mod requests;
+mod server_limits;
 pub mod stream;
 mod stream_check;
 pub mod stream_info;
@@ -75,6 +77,7 @@ pub use requests::{
     StreamListRequest, StreamListResponse, StreamNamesRequest, StreamNamesResponse,
     SuccessResponse, LIST_PAGE_LIMIT, NAMES_PAGE_LIMIT,
 };
+pub use server_limits::ServerLimits;
 pub use stream::{
     Compression, ConsumerLimits, DiscardPolicy, ExternalStream, PersistMode, Placement, RePublish,
     RetentionPolicy, StorageType, StreamConfig, StreamConfigRequest, StreamConsumerSource,
