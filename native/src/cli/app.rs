@@ -51,6 +51,9 @@ enum Command {
     /// Account information.
     #[command(subcommand)]
     Account(AccountCmd),
+    /// JetStream consumers: add, info, ls, rm, next.
+    #[command(subcommand, alias = "con", alias = "c")]
+    Consumer(Box<super::consumer::ConsumerCmd>),
     /// Benchmark a server (modelled on `nats bench`).
     Bench(crate::bench::BenchArgs),
 }
@@ -88,6 +91,7 @@ impl Command {
             Command::Req(a) => &mut a.conn,
             Command::Reply(a) => &mut a.conn,
             Command::Account(AccountCmd::Info { conn, .. }) => conn,
+            Command::Consumer(cmd) => cmd.conn_mut(),
             // Contexts store settings rather than use them; bench has its own --server.
             Command::Context(_) | Command::Bench(_) => return,
         };
@@ -107,6 +111,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Account(AccountCmd::Info { json, conn }) => {
             super::account::run_info(json, conn).await.map(ok)
         }
+        Command::Consumer(cmd) => super::consumer::run(*cmd).await.map(ok),
         Command::Bench(args) => crate::bench::run(args).await.map(ok),
     }
 }

@@ -5,6 +5,7 @@
 //! - [`connect`]: connection flags, environment and contexts → an async-nats client.
 //! - [`format`]: tables, aligned info pages, sizes, durations, times, colour, progress, JSON.
 //! - [`context`]: `rill context ...`, natscli-compatible context files.
+//! - [`consumer`]: `rill consumer add | info | ls | rm | next`; [`js_api`]: JetStream API requests.
 //! - [`messaging`]: `rill pub | sub | req | reply`.
 //! - [`prompt`]: questions answered on a terminal, or by flags and defaults.
 //! - [`server`]: `rill server info | ping | list | check`; [`account`]: `rill account info`.
@@ -13,8 +14,10 @@
 pub mod account;
 pub mod app;
 pub mod connect;
+pub mod consumer;
 pub mod context;
 pub mod format;
+pub mod js_api;
 pub mod messaging;
 pub mod prompt;
 pub mod server;
