@@ -54,6 +54,9 @@ enum Command {
     /// JetStream consumers: add, info, ls, rm, next.
     #[command(subcommand, alias = "con", alias = "c")]
     Consumer(Box<super::consumer::ConsumerCmd>),
+    /// Key/Value buckets: add, info, put, get, del, history, watch, ls.
+    #[command(subcommand)]
+    Kv(super::kv::KvCmd),
     /// Benchmark a server (modelled on `nats bench`).
     Bench(crate::bench::BenchArgs),
 }
@@ -92,6 +95,7 @@ impl Command {
             Command::Reply(a) => &mut a.conn,
             Command::Account(AccountCmd::Info { conn, .. }) => conn,
             Command::Consumer(cmd) => cmd.conn_mut(),
+            Command::Kv(cmd) => cmd.conn_mut(),
             // Contexts store settings rather than use them; bench has its own --server.
             Command::Context(_) | Command::Bench(_) => return,
         };
@@ -112,6 +116,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             super::account::run_info(json, conn).await.map(ok)
         }
         Command::Consumer(cmd) => super::consumer::run(*cmd).await.map(ok),
+        Command::Kv(cmd) => super::kv::run(cmd).await.map(ok),
         Command::Bench(args) => crate::bench::run(args).await.map(ok),
     }
 }

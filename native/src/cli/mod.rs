@@ -6,6 +6,7 @@
 //! - [`format`]: tables, aligned info pages, sizes, durations, times, colour, progress, JSON.
 //! - [`context`]: `rill context ...`, natscli-compatible context files.
 //! - [`consumer`]: `rill consumer add | info | ls | rm | next`; [`js_api`]: JetStream API requests.
+//! - [`kv`]: `rill kv add | info | put | get | del | history | watch | ls`.
 //! - [`messaging`]: `rill pub | sub | req | reply`.
 //! - [`prompt`]: questions answered on a terminal, or by flags and defaults.
 //! - [`server`]: `rill server info | ping | list | check`; [`account`]: `rill account info`.
@@ -18,6 +19,7 @@ pub mod consumer;
 pub mod context;
 pub mod format;
 pub mod js_api;
+pub mod kv;
 pub mod messaging;
 pub mod prompt;
 pub mod server;
