@@ -57,6 +57,9 @@ enum Command {
     /// Key/Value buckets: add, info, put, get, del, history, watch, ls.
     #[command(subcommand)]
     Kv(super::kv::KvCmd),
+    /// Object Store buckets: add, put, get, info, ls, rm.
+    #[command(subcommand, alias = "obj")]
+    Object(super::object::ObjectCmd),
     /// Benchmark a server (modelled on `nats bench`).
     Bench(crate::bench::BenchArgs),
 }
@@ -96,6 +99,7 @@ impl Command {
             Command::Account(AccountCmd::Info { conn, .. }) => conn,
             Command::Consumer(cmd) => cmd.conn_mut(),
             Command::Kv(cmd) => cmd.conn_mut(),
+            Command::Object(cmd) => cmd.conn_mut(),
             // Contexts store settings rather than use them; bench has its own --server.
             Command::Context(_) | Command::Bench(_) => return,
         };
@@ -117,6 +121,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Consumer(cmd) => super::consumer::run(*cmd).await.map(ok),
         Command::Kv(cmd) => super::kv::run(cmd).await.map(ok),
+        Command::Object(cmd) => super::object::run(cmd).await.map(ok),
         Command::Bench(args) => crate::bench::run(args).await.map(ok),
     }
 }

@@ -7,6 +7,7 @@
 //! - [`context`]: `rill context ...`, natscli-compatible context files.
 //! - [`consumer`]: `rill consumer add | info | ls | rm | next`; [`js_api`]: JetStream API requests.
 //! - [`kv`]: `rill kv add | info | put | get | del | history | watch | ls`.
+//! - [`object`]: `rill object add | put | get | info | ls | rm`.
 //! - [`messaging`]: `rill pub | sub | req | reply`.
 //! - [`prompt`]: questions answered on a terminal, or by flags and defaults.
 //! - [`server`]: `rill server info | ping | list | check`; [`account`]: `rill account info`.
@@ -21,6 +22,7 @@ pub mod format;
 pub mod js_api;
 pub mod kv;
 pub mod messaging;
+pub mod object;
 pub mod prompt;
 pub mod server;
 pub mod server_cmd;
