@@ -51,14 +51,17 @@ pub enum KvCmd {
         #[command(flatten)]
         conn: ConnectArgs,
     },
-    /// Put a value (read from stdin when VALUE is missing and stdin is not a terminal).
+    /// Put a value.
     Put {
         /// Bucket name.
         bucket: String,
         /// Key.
         key: String,
-        /// Value.
+        /// Value (required unless --force-stdin).
         value: Option<String>,
+        /// Read the value from stdin.
+        #[arg(long, conflicts_with = "value")]
+        force_stdin: bool,
         /// Connection options.
         #[command(flatten)]
         conn: ConnectArgs,

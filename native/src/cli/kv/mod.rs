@@ -8,7 +8,7 @@ pub mod show;
 
 pub use args::{parse_size, KvCmd};
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context as _};
@@ -156,18 +156,19 @@ pub async fn run(cmd: KvCmd) -> anyhow::Result<()> {
             bucket,
             key,
             value,
+            force_stdin,
             conn,
         } => {
             let value = match value {
                 Some(v) => v.into_bytes(),
-                None if !std::io::stdin().is_terminal() => {
+                None if force_stdin => {
                     let mut buf = Vec::new();
                     std::io::stdin()
                         .read_to_end(&mut buf)
                         .context("cannot read the value from stdin")?;
                     buf
                 }
-                None => bail!("VALUE is required"),
+                None => bail!("VALUE is required (or --force-stdin to read it from stdin)"),
             };
             let store = connect(&conn).await?.store(&bucket).await?;
             store
