@@ -45,6 +45,15 @@ pub struct AddArgs {
     /// Push mode: deliver only to subscribers in this queue group.
     #[arg(long = "deliver-group", value_name = "GROUP")]
     pub deliver_group: Option<String>,
+    /// Push mode: send a heartbeat when idle this long (e.g. 5s).
+    #[arg(long, value_name = "DURATION")]
+    pub heartbeat: Option<String>,
+    /// Push mode: enable flow control.
+    #[arg(long = "flow-control", conflicts_with = "no_flow_control")]
+    pub flow_control: bool,
+    /// Push mode: no flow control (answers its question with No).
+    #[arg(long = "no-flow-control")]
+    pub no_flow_control: bool,
     /// Start policy: all, new, last, subject, a duration (1h) or a stream sequence.
     #[arg(long, value_name = "POLICY")]
     pub deliver: Option<String>,
@@ -169,7 +178,12 @@ pub fn ask(args: &AddArgs, p: &mut Prompter, streams: &[String]) -> anyhow::Resu
     cfg.deliver_subject = target.trim().to_string();
     let pull = cfg.deliver_subject.is_empty();
     if !pull {
-        cfg.deliver_group = args.deliver_group.clone().unwrap_or_default();
+        cfg.deliver_group = p.text(
+            "Delivery Queue Group",
+            "--deliver-group",
+            args.deliver_group.as_deref(),
+            Some(""),
+        )?;
     }
     let question = format!("Start policy ({START_POLICIES})");
     let (policy, seq, time) = p.value(
@@ -232,6 +246,9 @@ pub fn ask(args: &AddArgs, p: &mut Prompter, streams: &[String]) -> anyhow::Resu
             parse_int,
         )?;
     }
+    if !pull {
+        ask_push_flow(args, p, &mut cfg)?;
+    }
     let headers_given = match (args.headers_only, args.no_headers_only) {
         (true, _) => Some(true),
         (_, true) => Some(false),
@@ -256,6 +273,30 @@ pub fn ask(args: &AddArgs, p: &mut Prompter, streams: &[String]) -> anyhow::Resu
         stream,
         config: cfg,
     })
+}
+
+/// The push-only questions the `nats` CLI asks: idle heartbeat and flow control.
+fn ask_push_flow(args: &AddArgs, p: &mut Prompter, cfg: &mut ConsumerConfig) -> anyhow::Result<()> {
+    let heartbeat = p.value(
+        "Idle Heartbeat",
+        "--heartbeat",
+        args.heartbeat.as_deref(),
+        Some("0s"),
+        parse_duration,
+    )?;
+    cfg.idle_heartbeat = nanos(heartbeat);
+    let given = match (args.flow_control, args.no_flow_control) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    cfg.flow_control = p.confirm(
+        "Enable Flow Control, ie --flow-control",
+        "--flow-control",
+        given,
+        false,
+    )?;
+    Ok(())
 }
 
 fn ask_filter(args: &AddArgs, p: &mut Prompter, cfg: &mut ConsumerConfig) -> anyhow::Result<()> {
@@ -387,6 +428,23 @@ mod tests {
         assert_eq!(b.len(), 10);
         assert_eq!(b[0], 60_000_000_000);
         assert_eq!(b[9], 600_000_000_000);
+    }
+
+    #[test]
+    fn push_consumers_take_heartbeat_and_flow_control_and_default_to_no_acks() {
+        let args = AddArgs {
+            stream: Some("S".into()),
+            name: Some("P".into()),
+            target: Some("out".into()),
+            heartbeat: Some("5s".into()),
+            flow_control: true,
+            ..AddArgs::default()
+        };
+        let a = ask(&args, &mut Prompter::unattended(), &[]).unwrap();
+        assert_eq!(a.config.deliver_subject, "out");
+        assert_eq!(a.config.ack_policy, AckPolicy::None);
+        assert_eq!(a.config.idle_heartbeat, 5_000_000_000);
+        assert!(a.config.flow_control);
     }
 
     #[test]

@@ -130,6 +130,12 @@ fn configuration(info: &ConsumerInfo) -> Fields {
     if c.headers_only {
         f.field("Headers Only", "true");
     }
+    if c.idle_heartbeat > 0 {
+        f.field("Idle Heartbeat", nanos_text(c.idle_heartbeat));
+    }
+    if c.flow_control {
+        f.field("Flow Control", "true");
+    }
     if c.is_pull() && c.max_waiting > 0 {
         f.field(
             "Max Waiting Pulls",
