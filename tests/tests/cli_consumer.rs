@@ -3,10 +3,9 @@
 //! `next` processes sharing one consumer), each command's output and an error path.
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use rill_tests::tool::{dead_url, rill_bin, Running, Tool};
+use rill_tests::tool::{dead_url, have_script, on_terminal_typing, Tool};
 use rill_tests::{ServerBuilder, TempDir, TestServer};
 use serde_json::Value;
 
@@ -65,36 +64,6 @@ fn add_by_flags(tool: &Tool, url: &str, stream: &str, name: &str) {
     out.assert_ok();
 }
 
-fn have_script() -> bool {
-    Command::new("script")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Runs `rill ARGS` on a pseudo-terminal (util-linux `script`) typing `input`; returns the screen.
-fn on_terminal(tool: &Tool, args: &str, input: &str) -> String {
-    let dir = TempDir::new();
-    let answers = dir.write("answers.txt", input);
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!(
-            "script -qfec '{} {args}' /dev/null < '{}'",
-            rill_bin().display(),
-            answers.display()
-        ))
-        .env("XDG_CONFIG_HOME", tool.config_home())
-        .env("NO_COLOR", "1")
-        .env("TZ", "UTC")
-        .env_remove("NATS_URL")
-        .env_remove("NATS_CONTEXT");
-    let out = Running::start(cmd, format!("script rill {args}")).finish(Duration::from_secs(30));
-    out.assert_ok();
-    out.stdout
-}
-
 #[test]
 fn consumer_add_asks_the_seeds_questions_in_order_on_a_terminal() {
     if !have_script() {
@@ -107,7 +76,7 @@ fn consumer_add_asks_the_seeds_questions_in_order_on_a_terminal() {
     stream_with_messages(&tool, &server.url(), "my_stream", 45);
     // The seed's answers: a name, then Enter for every default, then the stream.
     let input = "foo_consumer\n\n\n\n\n\n\n\n\n\nmy_stream\n";
-    let shown = on_terminal(
+    let shown = on_terminal_typing(
         &tool,
         &format!("consumer add --server {}", server.url()),
         input,

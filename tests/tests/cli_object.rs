@@ -1,10 +1,10 @@
 //! Process tests for `rill object`: put/get of a multi-megabyte file (same bytes back), the
 //! contents table, the progress bar on a terminal only, and the error paths.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use rill_tests::tool::{dead_url, rill_bin, Running, Tool};
+use rill_tests::tool::{dead_url, have_script, rill_bin, Running, Tool};
 use rill_tests::{ServerBuilder, TempDir, TestServer};
 use serde_json::Value;
 
@@ -165,13 +165,7 @@ fn object_errors_name_the_bucket_object_or_file() {
 
 #[test]
 fn object_put_draws_a_progress_bar_on_a_terminal() {
-    let have_script = Command::new("script")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !have_script {
+    if !have_script() {
         eprintln!("skipped: `script` is not on PATH");
         return;
     }

@@ -39,6 +39,22 @@ pub struct JsApi {
 }
 
 impl JsApi {
+    /// Connects with the command's connection flags (environment and context included).
+    pub async fn connect(conn: &crate::cli::connect::ConnectArgs) -> anyhow::Result<JsApi> {
+        let resolved = conn.resolve()?;
+        Ok(JsApi {
+            client: resolved.connect().await?,
+            timeout: resolved.timeout,
+        })
+    }
+
+    /// async-nats' JetStream context on the same connection, with the same timeout.
+    pub fn context(&self) -> async_nats::jetstream::Context {
+        let mut js = async_nats::jetstream::new(self.client.clone());
+        js.set_timeout(self.timeout);
+        js
+    }
+
     /// Sends `body` (empty when `None`) to `$JS.API.<suffix>`; returns the parsed answer and
     /// the raw JSON (for `--json`).
     pub async fn request<B: Serialize, R: DeserializeOwned>(

@@ -92,14 +92,6 @@ impl ConsumerCmd {
     }
 }
 
-async fn connect(conn: &ConnectArgs) -> anyhow::Result<JsApi> {
-    let resolved = conn.resolve()?;
-    Ok(JsApi {
-        client: resolved.connect().await?,
-        timeout: resolved.timeout,
-    })
-}
-
 /// Runs `rill consumer ...`.
 pub async fn run(cmd: ConsumerCmd) -> anyhow::Result<()> {
     match cmd {
@@ -112,7 +104,7 @@ pub async fn run(cmd: ConsumerCmd) -> anyhow::Result<()> {
         } => {
             check_name("stream", &stream)?;
             check_name("consumer", &consumer)?;
-            let api = connect(&conn).await?;
+            let api = JsApi::connect(&conn).await?;
             let (info, raw) = consumer_info(&api, &stream, &consumer).await?;
             if json {
                 print_json(&raw)
@@ -123,7 +115,7 @@ pub async fn run(cmd: ConsumerCmd) -> anyhow::Result<()> {
         }
         ConsumerCmd::Ls { stream, json, conn } => {
             check_name("stream", &stream)?;
-            let api = connect(&conn).await?;
+            let api = JsApi::connect(&conn).await?;
             let consumers = list(&api, &stream).await?;
             if json {
                 let names: Vec<&str> = consumers.iter().map(|c| c.name.as_str()).collect();
@@ -186,7 +178,7 @@ async fn stream_names(api: &JsApi) -> anyhow::Result<Vec<String>> {
 }
 
 async fn run_add(args: add::AddArgs, json: bool, conn: ConnectArgs) -> anyhow::Result<()> {
-    let api = connect(&conn).await?;
+    let api = JsApi::connect(&conn).await?;
     let streams = if args.stream.is_none() {
         stream_names(&api).await?
     } else {
@@ -232,7 +224,7 @@ async fn run_rm(
             return Ok(());
         }
     }
-    let api = connect(conn).await?;
+    let api = JsApi::connect(conn).await?;
     let _: (serde_json::Value, _) = api
         .request::<(), _>(&format!("CONSUMER.DELETE.{stream}.{consumer}"), None)
         .await

@@ -122,11 +122,7 @@ fn render(msg: &async_nats::Message, raw: bool) -> String {
 pub async fn run(args: NextArgs) -> anyhow::Result<()> {
     check_name("stream", &args.stream)?;
     check_name("consumer", &args.consumer)?;
-    let resolved = args.conn.resolve()?;
-    let api = JsApi {
-        client: resolved.connect().await?,
-        timeout: resolved.timeout,
-    };
+    let api = JsApi::connect(&args.conn).await?;
     let subject = format!("CONSUMER.INFO.{}.{}", args.stream, args.consumer);
     let (info, _): (ConsumerInfo, _) = api
         .request::<(), _>(&subject, None)

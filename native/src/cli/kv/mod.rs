@@ -30,17 +30,9 @@ struct Kv {
 }
 
 async fn connect(conn: &ConnectArgs) -> anyhow::Result<Kv> {
-    let resolved = conn.resolve()?;
-    let client = resolved.connect().await?;
-    let mut js = jetstream::new(client.clone());
-    js.set_timeout(resolved.timeout);
-    Ok(Kv {
-        api: JsApi {
-            client,
-            timeout: resolved.timeout,
-        },
-        js,
-    })
+    let api = JsApi::connect(conn).await?;
+    let js = api.context();
+    Ok(Kv { api, js })
 }
 
 impl Kv {

@@ -35,17 +35,9 @@ struct Obj {
 }
 
 async fn connect(conn: &ConnectArgs) -> anyhow::Result<Obj> {
-    let resolved = conn.resolve()?;
-    let client = resolved.connect().await?;
-    let mut js = jetstream::new(client.clone());
-    js.set_timeout(resolved.timeout);
-    Ok(Obj {
-        api: JsApi {
-            client,
-            timeout: resolved.timeout,
-        },
-        js,
-    })
+    let api = JsApi::connect(conn).await?;
+    let js = api.context();
+    Ok(Obj { api, js })
 }
 
 impl Obj {
