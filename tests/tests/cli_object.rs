@@ -135,8 +135,25 @@ fn object_errors_name_the_bucket_object_or_file() {
     let missing = tool.run(&["object", "ls", "NOPE", "--server", &url]);
     assert_eq!(missing.code(), 1);
     assert_eq!(missing.stderr.trim(), "rill: bucket \"NOPE\" not found");
+    let none = tool.run(&["object", "ls", "--server", &url]);
+    assert_eq!(none.stdout, "No Object Store buckets found\n");
     tool.run(&["object", "add", "B", "--server", &url])
         .assert_ok();
+    let buckets = tool.run(&["object", "ls", "--server", &url]);
+    assert!(
+        buckets
+            .stdout
+            .contains("│ Bucket │ Description │ Created             │ Size │ Last Update │"),
+        "{}",
+        buckets.stdout
+    );
+    let names: Value = serde_json::from_str(
+        &tool
+            .run(&["object", "ls", "--json", "--server", &url])
+            .stdout,
+    )
+    .expect("json");
+    assert_eq!(names, serde_json::json!(["B"]));
     let twice = tool.run(&["object", "add", "B", "--server", &url]);
     assert_eq!(twice.stderr.trim(), "rill: bucket \"B\" already exists");
     let no_obj = tool.run(&["object", "get", "B", "nope", "--server", &url]);

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context as _};
 use async_nats::RequestErrorKind;
+use rill_core::jetstream::api::{StreamInfo, StreamListRequest, StreamListResponse};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -99,6 +100,28 @@ impl JsApi {
         let parsed = serde_json::from_value(raw.clone())
             .map_err(|e| anyhow!("invalid JetStream reply to {subject}: {e}"))?;
         Ok((parsed, raw))
+    }
+}
+
+impl JsApi {
+    /// Every stream's information (`STREAM.LIST`, page by page), sorted by name.
+    pub async fn list_streams(&self) -> anyhow::Result<Vec<StreamInfo>> {
+        let mut all: Vec<StreamInfo> = Vec::new();
+        loop {
+            let page = StreamListRequest {
+                offset: all.len() as u64,
+                ..StreamListRequest::default()
+            };
+            let (resp, _): (StreamListResponse, _) =
+                self.request("STREAM.LIST", Some(&page)).await?;
+            let got = resp.streams.len();
+            all.extend(resp.streams);
+            if got == 0 || all.len() as u64 >= resp.total {
+                break;
+            }
+        }
+        all.sort_by(|a, b| a.config.name.cmp(&b.config.name));
+        Ok(all)
     }
 }
 

@@ -62,7 +62,7 @@ pub enum ConsumerCmd {
         conn: ConnectArgs,
     },
     /// Delete a consumer.
-    #[command(alias = "delete")]
+    #[command(alias = "delete", alias = "del")]
     Rm {
         /// Stream name.
         stream: String,

@@ -39,7 +39,7 @@ pub struct NextArgs {
     #[arg(long = "no-ack")]
     pub no_ack: bool,
     /// Print only the bodies.
-    #[arg(long)]
+    #[arg(short = 'r', long)]
     pub raw: bool,
     /// Connection options.
     #[command(flatten)]

@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context as _};
 use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
-use rill_core::jetstream::api::{StreamInfo, StreamListRequest, StreamListResponse};
+use rill_core::jetstream::api::StreamInfo;
 
 use self::show::{Row, KV_PREFIX};
 use crate::cli::connect::ConnectArgs;
@@ -339,21 +339,8 @@ async fn list(bucket: Option<&str>, json: bool, conn: &ConnectArgs) -> anyhow::R
         }
         return Ok(());
     }
-    let mut buckets: Vec<StreamInfo> = Vec::new();
-    loop {
-        let page = StreamListRequest {
-            offset: buckets.len() as u64,
-            ..StreamListRequest::default()
-        };
-        let (resp, _): (StreamListResponse, _) = kv.api.request("STREAM.LIST", Some(&page)).await?;
-        let got = resp.streams.len();
-        buckets.extend(resp.streams);
-        if got == 0 || buckets.len() as u64 >= resp.total {
-            break;
-        }
-    }
+    let mut buckets = kv.api.list_streams().await?;
     buckets.retain(|s| s.config.name.starts_with(KV_PREFIX));
-    buckets.sort_by(|a, b| a.config.name.cmp(&b.config.name));
     if json {
         let names: Vec<&str> = buckets
             .iter()

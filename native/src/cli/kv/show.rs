@@ -135,6 +135,21 @@ pub fn render_watch(row: &Row) -> String {
     }
 }
 
+/// How long ago a bucket's stream last stored something, in whole seconds (`3m12s`), or
+/// `never`.
+pub fn last_update(s: &StreamInfo, now_nanos: i64) -> String {
+    if s.state.last_ts.is_zero() {
+        return "never".to_string();
+    }
+    let ago = now_nanos
+        .saturating_sub(s.state.last_ts.unix_nanos())
+        .max(0);
+    match ago - ago % 1_000_000_000 {
+        0 => "0s".to_string(),
+        whole => format_nanos_or_unlimited(whole),
+    }
+}
+
 /// The `Key-Value Buckets` table; `now_nanos` dates "Last Update".
 pub fn render_buckets(buckets: &[StreamInfo], now_nanos: i64) -> String {
     let mut table = Table::new([
@@ -152,15 +167,7 @@ pub fn render_buckets(buckets: &[StreamInfo], now_nanos: i64) -> String {
             .name
             .strip_prefix(KV_PREFIX)
             .unwrap_or(&s.config.name);
-        let last = if s.state.last_ts.is_zero() {
-            "never".to_string()
-        } else {
-            let ago = now_nanos
-                .saturating_sub(s.state.last_ts.unix_nanos())
-                .max(0);
-            // Whole seconds, as a person reads "how long ago".
-            format_nanos_or_unlimited(ago - ago % 1_000_000_000).replace("unlimited", "0s")
-        };
+        let last = last_update(s, now_nanos);
         table.row([
             name.to_string(),
             s.config.description.clone(),

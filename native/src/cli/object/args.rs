@@ -67,11 +67,11 @@ pub enum ObjectCmd {
         #[command(flatten)]
         conn: ConnectArgs,
     },
-    /// List a bucket's objects.
+    /// List buckets, or the objects of BUCKET.
     #[command(alias = "list")]
     Ls {
-        /// Bucket name.
-        bucket: String,
+        /// Bucket whose objects to list.
+        bucket: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -168,7 +168,16 @@ pub async fn run(cmd: ObjectCmd) -> anyhow::Result<()> {
                 Ok(())
             }
         }
-        ObjectCmd::Ls { bucket, json, conn } => {
+        ObjectCmd::Ls {
+            bucket: None,
+            json,
+            conn,
+        } => list_buckets(json, &conn).await,
+        ObjectCmd::Ls {
+            bucket: Some(bucket),
+            json,
+            conn,
+        } => {
             let store = connect(&conn).await?.store(&bucket).await?;
             let mut list = store.list().await.context("cannot list the bucket")?;
             let mut entries = Vec::new();
@@ -209,6 +218,27 @@ pub async fn run(cmd: ObjectCmd) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn list_buckets(json: bool, conn: &ConnectArgs) -> anyhow::Result<()> {
+    let mut buckets = connect(conn).await?.api.list_streams().await?;
+    buckets.retain(|s| s.config.name.starts_with(OBJ_PREFIX));
+    if json {
+        let names: Vec<&str> = buckets
+            .iter()
+            .map(|s| s.config.name.trim_start_matches(OBJ_PREFIX))
+            .collect();
+        return print_json(&names);
+    }
+    if buckets.is_empty() {
+        println!("No Object Store buckets found");
+    } else {
+        print!(
+            "{}",
+            show::render_buckets(&buckets, crate::cli::format::time::now_unix_nanos())
+        );
+    }
+    Ok(())
 }
 
 async fn object_info(

@@ -1,9 +1,13 @@
 //! What `rill object` prints, in the `nats` CLI's shapes: an object's information, the
 //! bucket's contents table and the `Wrote: ...` line. Pure functions of their inputs.
 
+use rill_core::jetstream::api::StreamInfo;
+
+use super::OBJ_PREFIX;
 use crate::cli::format::duration::format_duration;
 use crate::cli::format::time::{datetime, rfc3339};
 use crate::cli::format::{format_count, format_size, Fields, Table};
+use crate::cli::kv::show::last_update;
 
 /// An object as the commands print it (decoupled from the client library's type).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +78,27 @@ pub fn render_list(entries: &[Entry]) -> String {
             e.name.clone(),
             format_size(e.size),
             rfc3339(e.modified_nanos),
+        ]);
+    }
+    table.render()
+}
+
+/// The `Object Store Buckets` table; `now_nanos` dates "Last Update".
+pub fn render_buckets(buckets: &[StreamInfo], now_nanos: i64) -> String {
+    let mut table = Table::new(["Bucket", "Description", "Created", "Size", "Last Update"])
+        .title("Object Store Buckets");
+    for s in buckets {
+        let name = s
+            .config
+            .name
+            .strip_prefix(OBJ_PREFIX)
+            .unwrap_or(&s.config.name);
+        table.row([
+            name.to_string(),
+            s.config.description.clone(),
+            datetime(s.created.unix_nanos()),
+            format_size(s.state.bytes),
+            last_update(s, now_nanos),
         ]);
     }
     table.render()
