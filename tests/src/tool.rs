@@ -256,3 +256,36 @@ pub fn dead_url() -> String {
     drop(listener);
     format!("nats://127.0.0.1:{port}")
 }
+
+/// Whether util-linux `script` (the pseudo-terminal the terminal tests run under) is on PATH.
+pub fn have_script() -> bool {
+    Command::new("script")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs `rill ARGS` on a pseudo-terminal (`script`) with `input` typed into it (one answer a
+/// line), `NO_COLOR` and `TZ=UTC`; panics unless it succeeds; returns what the terminal showed.
+pub fn on_terminal_typing(tool: &Tool, args: &str, input: &str) -> String {
+    let dir = TempDir::new();
+    let answers = dir.write("answers.txt", input);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "script -qfec '{} {args}' /dev/null < '{}'",
+            rill_bin().display(),
+            answers.display()
+        ))
+        .env("XDG_CONFIG_HOME", tool.config_home())
+        .env("NO_COLOR", "1")
+        .env("TZ", "UTC");
+    for key in NATS_ENV {
+        cmd.env_remove(key);
+    }
+    let out = Running::start(cmd, format!("script rill {args}")).finish(RUN_TIMEOUT);
+    out.assert_ok();
+    out.stdout
+}

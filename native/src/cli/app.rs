@@ -54,6 +54,15 @@ enum Command {
     /// Manage JetStream streams: add, info, ls, edit, rm, purge, get, view, report.
     #[command(subcommand, alias = "str")]
     Stream(Box<super::stream::StreamCmd>),
+    /// JetStream consumers: add, info, ls, rm, next.
+    #[command(subcommand, alias = "con", alias = "c")]
+    Consumer(Box<super::consumer::ConsumerCmd>),
+    /// Key/Value buckets: add, info, put, get, del, history, watch, ls.
+    #[command(subcommand)]
+    Kv(super::kv::KvCmd),
+    /// Object Store buckets: add, put, get, info, ls, rm.
+    #[command(subcommand, alias = "obj")]
+    Object(super::object::ObjectCmd),
     /// Benchmark a server (modelled on `nats bench`).
     Bench(crate::bench::BenchArgs),
 }
@@ -92,6 +101,9 @@ impl Command {
             Command::Reply(a) => &mut a.conn,
             Command::Account(AccountCmd::Info { conn, .. }) => conn,
             Command::Stream(cmd) => cmd.conn_mut(),
+            Command::Consumer(cmd) => cmd.conn_mut(),
+            Command::Kv(cmd) => cmd.conn_mut(),
+            Command::Object(cmd) => cmd.conn_mut(),
             // Contexts store settings rather than use them; bench has its own --server.
             Command::Context(_) | Command::Bench(_) => return,
         };
@@ -112,6 +124,9 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             super::account::run_info(json, conn).await.map(ok)
         }
         Command::Stream(cmd) => super::stream::run(*cmd).await.map(ok),
+        Command::Consumer(cmd) => super::consumer::run(*cmd).await.map(ok),
+        Command::Kv(cmd) => super::kv::run(cmd).await.map(ok),
+        Command::Object(cmd) => super::object::run(cmd).await.map(ok),
         Command::Bench(args) => crate::bench::run(args).await.map(ok),
     }
 }

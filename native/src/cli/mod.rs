@@ -5,6 +5,9 @@
 //! - [`connect`]: connection flags, environment and contexts → an async-nats client.
 //! - [`format`]: tables, aligned info pages, sizes, durations, times, colour, progress, JSON.
 //! - [`context`]: `rill context ...`, natscli-compatible context files.
+//! - [`consumer`]: `rill consumer add | info | ls | rm | next`; [`js_api`]: JetStream API requests.
+//! - [`kv`]: `rill kv add | info | put | get | del | history | watch | ls`.
+//! - [`object`]: `rill object add | put | get | info | ls | rm`.
 //! - [`messaging`]: `rill pub | sub | req | reply`.
 //! - [`prompt`]: questions answered on a terminal, or by flags and defaults.
 //! - [`stream`]: `rill stream add | info | ls | edit | rm | purge | get | view | report`.
@@ -14,9 +17,13 @@
 pub mod account;
 pub mod app;
 pub mod connect;
+pub mod consumer;
 pub mod context;
 pub mod format;
+pub mod js_api;
+pub mod kv;
 pub mod messaging;
+pub mod object;
 pub mod prompt;
 pub mod server;
 pub mod server_cmd;

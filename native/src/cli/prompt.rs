@@ -83,7 +83,11 @@ impl Prompter {
             return parse(text).map_err(|why| anyhow!("invalid default for {flag}: {why}"));
         }
         loop {
-            let shown = default.map(|d| format!(" ({d})")).unwrap_or_default();
+            // An empty default (a blank answer is fine) is not shown as "()".
+            let shown = default
+                .filter(|d| !d.is_empty())
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
             write!(self.output, "? {question}{shown} ")?;
             self.output.flush()?;
             let mut line = String::new();
