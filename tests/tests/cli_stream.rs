@@ -8,7 +8,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{add_seed_stream, have_script, js_server, on_terminal_answering, run};
+use common::{add_seed_stream, js_server, on_terminal_answering, run};
+use rill_tests::tool::have_script;
 use rill_tests::tool::Tool;
 
 /// The seed's block for a new stream, after the title line.

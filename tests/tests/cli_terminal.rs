@@ -2,20 +2,11 @@
 //! `NO_COLOR` turns off. The tool runs under `script` (util-linux), which gives it a
 //! pseudo-terminal; without `script` on PATH these tests say so and pass vacuously.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use rill_tests::tool::{rill_bin, Running, Tool};
+use rill_tests::tool::{have_script, rill_bin, Running, Tool};
 use rill_tests::TestServer;
-
-fn have_script() -> bool {
-    Command::new("script")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
 
 /// Runs `rill ARGS` on a pseudo-terminal; returns what the terminal showed.
 fn on_terminal(tool: &Tool, args: &str, no_color: bool) -> String {

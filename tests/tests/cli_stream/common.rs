@@ -53,16 +53,6 @@ pub fn publish(tool: &Tool, server: &TestServer, subject: &str, count: &str) {
     .assert_ok();
 }
 
-/// Whether util-linux `script` (a pseudo-terminal for the tool) is on PATH.
-pub fn have_script() -> bool {
-    Command::new("script")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Runs `rill ARGS --server URL` on a pseudo-terminal, typing `answers`; returns what the
 /// terminal showed (with `\n` line ends) and whether the tool succeeded.
 pub fn on_terminal_answering(

@@ -103,7 +103,7 @@ pub struct PurgeArgs {
 
 /// Fetches a stream's info (parsed and raw JSON).
 pub async fn fetch_info(js: &Js, name: &str) -> anyhow::Result<(StreamInfoResponse, Value)> {
-    js.request(&format!("STREAM.INFO.{name}"), &json!({}))
+    js.request(&format!("STREAM.INFO.{name}"), Some(&json!({})))
         .await
         .map_err(|e| name_missing_stream(e, name))
 }
@@ -138,7 +138,7 @@ pub async fn add(a: AddArgs) -> anyhow::Result<()> {
     let config = ask(&mut p, &name, &a.config)?;
     let js = Js::connect(&a.conn).await?;
     let (created, raw): (StreamCreateResponse, Value) = js
-        .request(&format!("STREAM.CREATE.{name}"), &config)
+        .request(&format!("STREAM.CREATE.{name}"), Some(&config))
         .await
         .map_err(|e| e.context(format!("could not create stream {name:?}")))?;
     if a.json {
@@ -191,7 +191,7 @@ pub async fn edit(a: EditArgs) -> anyhow::Result<()> {
         );
     }
     let (updated, raw): (StreamInfoResponse, Value) = js
-        .request(&format!("STREAM.UPDATE.{}", a.name), &config)
+        .request(&format!("STREAM.UPDATE.{}", a.name), Some(&config))
         .await
         .map_err(|e| e.context(format!("could not update stream {:?}", a.name)))?;
     if a.json {
@@ -233,7 +233,7 @@ pub async fn rm(a: RmArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let _: (SuccessResponse, Value) = js
-        .request(&format!("STREAM.DELETE.{}", name), &json!({}))
+        .request(&format!("STREAM.DELETE.{}", name), Some(&json!({})))
         .await
         .map_err(|e| name_missing_stream(e, &name))?;
     Ok(())
@@ -257,7 +257,7 @@ pub async fn purge(a: PurgeArgs) -> anyhow::Result<()> {
         keep: a.keep.unwrap_or(0),
     };
     let (purged, _): (PurgeResponse, Value) = js
-        .request(&format!("STREAM.PURGE.{}", name), &request)
+        .request(&format!("STREAM.PURGE.{}", name), Some(&request))
         .await
         .map_err(|e| name_missing_stream(e, &name))?;
     let (resp, raw) = fetch_info(&js, &name).await?;

@@ -47,7 +47,8 @@ pub async fn names(js: &Js) -> anyhow::Result<Vec<String>> {
             offset: all.len() as u64,
             ..StreamNamesRequest::default()
         };
-        let (page, _): (StreamNamesResponse, _) = js.request("STREAM.NAMES", &request).await?;
+        let (page, _): (StreamNamesResponse, _) =
+            js.request("STREAM.NAMES", Some(&request)).await?;
         let got = page.streams.unwrap_or_default();
         let done = got.is_empty() || all.len() + got.len() >= page.total as usize;
         all.extend(got);
@@ -84,7 +85,7 @@ pub async fn infos(js: &Js) -> anyhow::Result<Vec<StreamInfo>> {
             offset: all.len() as u64,
             ..StreamListRequest::default()
         };
-        let (page, _): (StreamListResponse, _) = js.request("STREAM.LIST", &request).await?;
+        let (page, _): (StreamListResponse, _) = js.request("STREAM.LIST", Some(&request)).await?;
         let done = page.streams.is_empty() || all.len() + page.streams.len() >= page.total as usize;
         all.extend(page.streams);
         if done {

@@ -101,7 +101,7 @@ async fn fetch(
     request: &MsgGetRequest,
 ) -> anyhow::Result<(StoredMessage, Value)> {
     let (resp, raw): (MsgGetResponse, Value) = js
-        .request(&format!("STREAM.MSG.GET.{stream}"), request)
+        .request(&format!("STREAM.MSG.GET.{stream}"), Some(request))
         .await
         .map_err(|e| name_missing_stream(e, stream))?;
     Ok((resp.message, raw))
