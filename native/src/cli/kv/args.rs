@@ -152,32 +152,9 @@ impl KvCmd {
     }
 }
 
-/// Parses a size as the `nats` CLI does: bytes, or with K, M, G, T (also KB, KiB...), all
-/// powers of 1024; `-1` means unlimited.
-pub fn parse_size(text: &str) -> Result<i64, String> {
-    let t = text.trim();
-    if t == "-1" {
-        return Ok(-1);
-    }
-    let upper = t.to_ascii_uppercase();
-    let digits_end = upper
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(upper.len());
-    let (num, unit) = upper.split_at(digits_end);
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("invalid size {text:?}: expected e.g. 1024, 10KB, 5MB, -1"))?;
-    let shift = match unit.trim() {
-        "" | "B" => 0,
-        "K" | "KB" | "KIB" => 10,
-        "M" | "MB" | "MIB" => 20,
-        "G" | "GB" | "GIB" => 30,
-        "T" | "TB" | "TIB" => 40,
-        _ => return Err(format!("invalid size {text:?}: unknown unit {unit:?}")),
-    };
-    n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("invalid size {text:?}: too large"))
-}
+/// Sizes as the `nats` CLI takes them (`1024`, `10KB`, `5M`, `1GiB`; powers of 1024), -1
+/// unlimited: the same parser as `rill stream`.
+pub use crate::cli::stream::config::parse_size_limit as parse_size;
 
 #[cfg(test)]
 mod tests {
