@@ -92,3 +92,53 @@ async fn consuming_a_missing_or_short_stream_fails_with_a_message() {
     let err = String::from_utf8_lossy(&short.stderr);
     assert!(err.contains("holds 5 messages"), "stderr: {err}");
 }
+
+#[tokio::test]
+async fn bench_finds_the_server_like_every_other_command() {
+    let store = TempDir::new();
+    let server = start(&store);
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/rill");
+    // NATS_URL, no --server.
+    let out = Command::new(&bin)
+        .args([
+            "bench",
+            "bench.env",
+            "--msgs",
+            "100",
+            "--json",
+            "--no-progress",
+        ])
+        .env("NATS_URL", server.url())
+        .env("XDG_CONFIG_HOME", store.path())
+        .output()
+        .expect("run rill bench");
+    let report = json_of(&out);
+    assert_eq!(report["server_url"], server.url());
+    assert_eq!(report["pub"]["msgs"].as_u64(), Some(100));
+    // Connection flags before the command.
+    let out = Command::new(&bin)
+        .args([
+            "--server",
+            &server.url(),
+            "bench",
+            "bench.flag",
+            "--msgs",
+            "50",
+            "--json",
+        ])
+        .env("XDG_CONFIG_HOME", store.path())
+        .env_remove("NATS_URL")
+        .output()
+        .expect("run rill bench");
+    assert_eq!(json_of(&out)["pub"]["msgs"].as_u64(), Some(50));
+    // A server that is not there: one line and a non-zero exit.
+    let dead = rill_tests::tool::dead_url();
+    let out = Command::new(&bin)
+        .args(["bench", "bench.dead", "--msgs", "1", "--server", &dead])
+        .env("XDG_CONFIG_HOME", store.path())
+        .output()
+        .expect("run rill bench");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot connect"), "stderr: {err}");
+}

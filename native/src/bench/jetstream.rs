@@ -28,25 +28,31 @@ use super::runner::{check_payload, join_all, split, Task};
 use super::stats::{Sample, SampleGroup};
 use super::workers::{self, Health};
 use super::{BenchArgs, Plan};
+use crate::cli::connect::Resolved;
 
 /// Name of the durable consumer the consume side creates (deleted first if it exists).
 pub const CONSUMER_NAME: &str = "rill-bench";
 
 /// Runs a JetStream benchmark and returns what it measured.
-pub(crate) async fn execute(args: &BenchArgs, plan: Plan) -> anyhow::Result<Report> {
+pub(crate) async fn execute(
+    args: &BenchArgs,
+    target: &Resolved,
+    plan: Plan,
+) -> anyhow::Result<Report> {
     let health = Health::new();
     tokio::select! {
-        result = execute_healthy(args, plan, &health) => result,
+        result = execute_healthy(args, target, plan, &health) => result,
         reason = health.failed() => bail!("benchmark aborted: {reason}"),
     }
 }
 
 async fn execute_healthy(
     args: &BenchArgs,
+    target: &Resolved,
     plan: Plan,
     health: &Arc<Health>,
 ) -> anyhow::Result<Report> {
-    let admin = workers::connect(&args.server, "admin", 0, args.timeout, health).await?;
+    let admin = workers::connect(target, "admin", 0, args.timeout, health).await?;
     let server_info = check_payload(Some(&admin), args.size)?;
     let mut js = jetstream::new(admin.clone());
     js.set_timeout(args.timeout);
@@ -61,12 +67,12 @@ async fn execute_healthy(
     let bar = ProgressBar::start(progress.clone(), args.no_progress);
     let measured = async {
         let publishers = if plan.pubs > 0 {
-            publish_side(args, plan.pubs, health, &progress).await?
+            publish_side(args, target, plan.pubs, health, &progress).await?
         } else {
             Vec::new()
         };
         let consumers = if plan.subs > 0 {
-            consume_side(args, &js, plan.subs, health, &progress).await?
+            consume_side(args, target, &js, plan.subs, health, &progress).await?
         } else {
             Vec::new()
         };
@@ -80,7 +86,7 @@ async fn execute_healthy(
     Ok(Report {
         mode: plan.mode(),
         subject: args.subject.clone(),
-        server_url: args.server.clone(),
+        server_url: target.servers.join(","),
         server_info,
         msgs: args.msgs,
         size: args.size,
@@ -132,6 +138,7 @@ async fn check_stream_holds(js: &jetstream::Context, args: &BenchArgs) -> anyhow
 
 async fn publish_side(
     args: &BenchArgs,
+    target: &Resolved,
     pubs: usize,
     health: &Arc<Health>,
     progress: &Arc<Progress>,
@@ -141,7 +148,7 @@ async fn publish_side(
     let subject = Subject::from(args.subject.as_str());
     let mut tasks: Vec<Task<Sample>> = Vec::with_capacity(pubs);
     for (i, count) in split(args.msgs, pubs).into_iter().enumerate() {
-        let client = workers::connect(&args.server, "jspub", i, args.timeout, health).await?;
+        let client = workers::connect(target, "jspub", i, args.timeout, health).await?;
         let mut ctx = jetstream::new(client);
         ctx.set_timeout(args.timeout);
         let tally = progress.sent_tally();
@@ -204,6 +211,7 @@ async fn confirm(ack: jetstream::context::PublishAckFuture, sent: u64) -> anyhow
 
 async fn consume_side(
     args: &BenchArgs,
+    target: &Resolved,
     js: &jetstream::Context,
     subs: usize,
     health: &Arc<Health>,
@@ -226,7 +234,7 @@ async fn consume_side(
     let done_tx = Arc::new(done_tx);
     let mut tasks: Vec<Task<Sample>> = Vec::with_capacity(subs);
     for i in 0..subs {
-        let client = workers::connect(&args.server, "jssub", i, args.timeout, health).await?;
+        let client = workers::connect(target, "jssub", i, args.timeout, health).await?;
         let mut ctx = jetstream::new(client.clone());
         ctx.set_timeout(args.timeout);
         let tally = progress.received_tally();

@@ -64,9 +64,14 @@ pub struct BenchArgs {
     /// Subscribers answer requests (run alone to serve requesters in another process).
     #[arg(long)]
     pub reply: bool,
-    /// Server URL.
-    #[arg(long, value_name = "URL", default_value = "nats://127.0.0.1:4222")]
-    pub server: String,
+    /// Server URLs (comma-separated). Without it: the connection flags given before `bench`,
+    /// `NATS_URL`, the selected context, `nats://127.0.0.1:4222`; credentials and TLS come from
+    /// the same places.
+    #[arg(long, value_name = "URLS")]
+    pub server: Option<String>,
+    /// Connection flags given before `bench` (`rill --context prod bench ...`).
+    #[arg(skip)]
+    pub outer: crate::cli::connect::ConnectArgs,
     /// Longest silence tolerated while messages are expected, and the request timeout
     /// (10s, 500ms; a bare number is seconds).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = units::parse_duration)]
@@ -207,10 +212,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         );
         writeln!(std::io::stdout().lock(), "{banner}")?;
     }
+    let mut conn = args.outer.clone();
+    if args.server.is_some() {
+        conn.server = args.server.clone();
+    }
+    let target = conn.resolve()?;
     let report = if plan.jetstream {
-        jetstream::execute(&args, plan).await?
+        jetstream::execute(&args, &target, plan).await?
     } else {
-        runner::execute(&args, plan).await?
+        runner::execute(&args, &target, plan).await?
     };
     let mut stdout = std::io::stdout().lock();
     if args.json {
@@ -284,7 +294,7 @@ mod tests {
             .expect("valid flags");
         assert_eq!(cli.bench.size, 1024);
         assert_eq!(cli.bench.timeout, Duration::from_millis(500));
-        assert_eq!(cli.bench.server, "nats://127.0.0.1:4222");
+        assert_eq!(cli.bench.server, None, "resolved like every other command");
         assert_eq!(cli.bench.msgs, 100_000);
     }
 }

@@ -20,15 +20,20 @@ use super::stats::{LatencySummary, Sample, SampleGroup};
 use super::units::fmt_size;
 use super::workers::{self, Health, Patience, REPLY_QUEUE_GROUP};
 use super::{BenchArgs, Plan};
+use crate::cli::connect::Resolved;
 
 /// How often a reply-only run checks whether all expected requests were answered.
 const REPLY_POLL_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Runs the benchmark and returns what it measured.
-pub(crate) async fn execute(args: &BenchArgs, plan: Plan) -> anyhow::Result<Report> {
+pub(crate) async fn execute(
+    args: &BenchArgs,
+    target: &Resolved,
+    plan: Plan,
+) -> anyhow::Result<Report> {
     let health = Health::new();
     tokio::select! {
-        result = execute_healthy(args, plan, &health) => result,
+        result = execute_healthy(args, target, plan, &health) => result,
         reason = health.failed() => bail!("benchmark aborted: {reason}"),
     }
 }
@@ -47,16 +52,17 @@ struct Measured {
 
 async fn execute_healthy(
     args: &BenchArgs,
+    target: &Resolved,
     plan: Plan,
     health: &Arc<Health>,
 ) -> anyhow::Result<Report> {
     let subject = Subject::from(args.subject.as_str());
     // Receivers first: their SUBs must be on the server before anything is published.
-    let receivers = connect_receivers(args, plan, &subject, health).await?;
+    let receivers = connect_receivers(args, target, plan, &subject, health).await?;
     let mut senders = Vec::with_capacity(plan.pubs);
     for i in 0..plan.pubs {
         let role = if plan.request_reply { "req" } else { "pub" };
-        senders.push(workers::connect(&args.server, role, i, args.timeout, health).await?);
+        senders.push(workers::connect(target, role, i, args.timeout, health).await?);
     }
     let any_client = senders.first().or(receivers.first().map(|(c, _)| c));
     let server_info = check_payload(any_client, args.size)?;
@@ -77,7 +83,7 @@ async fn execute_healthy(
     Ok(Report {
         mode: plan.mode(),
         subject: args.subject.clone(),
-        server_url: args.server.clone(),
+        server_url: target.servers.join(","),
         server_info,
         msgs: args.msgs,
         size: args.size,
@@ -91,6 +97,7 @@ async fn execute_healthy(
 /// Connects the subscribers (or repliers) and waits until the server has their subscriptions.
 async fn connect_receivers(
     args: &BenchArgs,
+    target: &Resolved,
     plan: Plan,
     subject: &Subject,
     health: &Arc<Health>,
@@ -98,7 +105,7 @@ async fn connect_receivers(
     let role = if plan.request_reply { "reply" } else { "sub" };
     let mut receivers = Vec::with_capacity(plan.subs);
     for i in 0..plan.subs {
-        let client = workers::connect(&args.server, role, i, args.timeout, health).await?;
+        let client = workers::connect(target, role, i, args.timeout, health).await?;
         let subscriber = if plan.request_reply {
             let group = REPLY_QUEUE_GROUP.to_owned();
             client.queue_subscribe(subject.clone(), group).await

@@ -16,6 +16,8 @@ use bytes::Bytes;
 use futures::StreamExt;
 use tokio::sync::{watch, Notify};
 
+use crate::cli::connect::Resolved;
+
 use super::progress::Tally;
 use super::stats::Sample;
 use super::units::fmt_count;
@@ -82,16 +84,17 @@ impl Health {
 
 /// Opens one benchmark connection named `rill-bench-<role>-<index>`.
 pub async fn connect(
-    server: &str,
+    target: &Resolved,
     role: &str,
     index: usize,
     request_timeout: Duration,
     health: &Arc<Health>,
 ) -> anyhow::Result<Client> {
     let name = format!("rill-bench-{role}-{index}");
+    let server = target.servers.join(",");
     let events = health.clone();
     let event_name = name.clone();
-    ConnectOptions::new()
+    let opts = ConnectOptions::new()
         .name(&name)
         .client_capacity(CLIENT_CAPACITY_MSGS)
         .subscription_capacity(SUBSCRIPTION_CAPACITY_MSGS)
@@ -102,8 +105,11 @@ pub async fn connect(
         .event_callback(move |event| {
             events.record(&event_name, event);
             std::future::ready(())
-        })
-        .connect(server)
+        });
+    target
+        .apply_auth(opts)
+        .await?
+        .connect(target.server_addrs()?)
         .await
         .with_context(|| format!("{name}: cannot connect to {server}"))
 }

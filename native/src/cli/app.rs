@@ -104,8 +104,10 @@ impl Command {
             Command::Consumer(cmd) => cmd.conn_mut(),
             Command::Kv(cmd) => cmd.conn_mut(),
             Command::Object(cmd) => cmd.conn_mut(),
-            // Contexts store settings rather than use them; bench has its own --server.
-            Command::Context(_) | Command::Bench(_) => return,
+            // Bench resolves them with its own --server when it runs.
+            Command::Bench(args) => &mut args.outer,
+            // Contexts store settings rather than use them.
+            Command::Context(_) => return,
         };
         *conn = std::mem::take(conn).or(outer);
     }

@@ -205,10 +205,37 @@ impl Resolved {
     /// `cannot connect to nats://...: connection refused`.
     pub async fn connect(&self) -> anyhow::Result<async_nats::Client> {
         let urls = self.servers.join(",");
-        let mut opts = async_nats::ConnectOptions::new()
+        let opts = async_nats::ConnectOptions::new()
             .name(CONNECTION_NAME)
             .connection_timeout(self.timeout)
             .request_timeout(Some(self.timeout));
+        let opts = self.apply_auth(opts).await?;
+        let addrs = self.server_addrs()?;
+        let connecting = opts.connect(addrs);
+        match tokio::time::timeout(self.timeout + Duration::from_secs(1), connecting).await {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(e)) => bail!("cannot connect to {urls}: {}", reason(&e)),
+            Err(_) => bail!("cannot connect to {urls}: timed out"),
+        }
+    }
+
+    /// The server URLs parsed.
+    pub fn server_addrs(&self) -> anyhow::Result<Vec<async_nats::ServerAddr>> {
+        self.servers
+            .iter()
+            .map(|s| {
+                s.parse()
+                    .map_err(|e| anyhow!("invalid server URL {s:?}: {e}"))
+            })
+            .collect()
+    }
+
+    /// Adds the credentials and TLS settings to `opts` (other tools' own options, e.g. the
+    /// benchmark's buffer sizes, stay as they are).
+    pub async fn apply_auth(
+        &self,
+        mut opts: async_nats::ConnectOptions,
+    ) -> anyhow::Result<async_nats::ConnectOptions> {
         if let Some(user) = &self.user {
             opts = opts.user_and_password(user.clone(), self.password.clone().unwrap_or_default());
         }
@@ -238,20 +265,7 @@ impl Resolved {
                 .add_root_certificates(PathBuf::from(ca))
                 .require_tls(true);
         }
-        let addrs: Vec<async_nats::ServerAddr> = self
-            .servers
-            .iter()
-            .map(|s| {
-                s.parse()
-                    .map_err(|e| anyhow!("invalid server URL {s:?}: {e}"))
-            })
-            .collect::<anyhow::Result<_>>()?;
-        let connecting = opts.connect(addrs);
-        match tokio::time::timeout(self.timeout + Duration::from_secs(1), connecting).await {
-            Ok(Ok(client)) => Ok(client),
-            Ok(Err(e)) => bail!("cannot connect to {urls}: {}", reason(&e)),
-            Err(_) => bail!("cannot connect to {urls}: timed out"),
-        }
+        Ok(opts)
     }
 }
 
