@@ -271,6 +271,20 @@ fn stream_view_prints_messages_in_order() {
         &["stream", "view", "s", "--subject", "a", "--seq", "3"],
     );
     assert!(tail.stdout.starts_with("[5] Subject: a"), "{}", tail.stdout);
+    let json = run(
+        &tool,
+        &server,
+        &["stream", "view", "s", "--subject", "b", "--json"],
+    );
+    json.assert_ok();
+    let lines: Vec<serde_json::Value> = json
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON message per line"))
+        .collect();
+    let seqs: Vec<u64> = lines.iter().filter_map(|m| m["seq"].as_u64()).collect();
+    assert_eq!(seqs, [3, 4], "{}", json.stdout);
+    assert!(lines.iter().all(|m| m["subject"] == "b"), "{}", json.stdout);
     let unknown = run(&tool, &server, &["stream", "view", "nope"]);
     assert_eq!(unknown.stderr, "rill: stream \"nope\" not found\n");
 }

@@ -43,6 +43,9 @@ pub struct ViewArgs {
     /// Start at this sequence.
     #[arg(long, default_value_t = 1)]
     pub seq: u64,
+    /// Print each message as one line of JSON (the API's stored message).
+    #[arg(long)]
+    pub json: bool,
     /// Connection options.
     #[command(flatten)]
     pub conn: ConnectArgs,
@@ -147,16 +150,20 @@ pub async fn view(a: ViewArgs) -> anyhow::Result<()> {
             next_by_subj: subject.clone(),
             ..MsgGetRequest::default()
         };
-        let msg = match fetch(&js, &name, &request).await {
-            Ok((msg, _)) => msg,
+        let (msg, raw) = match fetch(&js, &name, &request).await {
+            Ok(found) => found,
             Err(e) if err_code(&e) == Some(NO_MESSAGE_FOUND) => break,
             Err(e) => return Err(e),
         };
-        print!("{}", render_view(&msg));
+        if a.json {
+            println!("{}", raw.get("message").unwrap_or(&raw));
+        } else {
+            print!("{}", render_view(&msg));
+        }
         seq = msg.seq + 1;
         shown += 1;
     }
-    if shown == 0 {
+    if shown == 0 && !a.json {
         println!("No messages in stream {}", name);
     }
     Ok(())
