@@ -117,7 +117,7 @@ impl Service {
     }
 
     /// Like [`Service::consumer_ref`], for changing the consumer.
-    fn consumer_mut(
+    pub(super) fn consumer_mut(
         &mut self,
         stream: &str,
         name: &str,

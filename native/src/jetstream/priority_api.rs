@@ -63,17 +63,9 @@ impl Service {
         body: &[u8],
     ) -> Result<UnpinResponse, ApiError> {
         let req = ConsumerUnpinRequest::parse(body)?;
-        let entry = self
-            .streams
-            .get_mut(stream)
-            .ok_or_else(ApiError::stream_not_found)?;
-        let c = entry
-            .consumers
-            .get_mut(name)
-            .ok_or_else(ApiError::consumer_not_found)?;
-        let effects = c
-            .consumer
-            .unpin(now, &req.group, entry.stream.store())
+        let (consumer, store) = self.consumer_mut(stream, name)?;
+        let effects = consumer
+            .unpin(now, &req.group, store)
             .map_err(|e| match e {
                 UnpinError::UnknownGroup => ApiError::new(ErrorId::ConsumerInvalidPriorityGroup),
             })?;
@@ -93,17 +85,9 @@ impl Service {
         body: &[u8],
     ) -> Result<ConsumerResetResponse, ApiError> {
         let req: ConsumerResetRequest = decode_optional_request(body)?;
-        let entry = self
-            .streams
-            .get_mut(stream)
-            .ok_or_else(ApiError::stream_not_found)?;
-        let c = entry
-            .consumers
-            .get_mut(name)
-            .ok_or_else(ApiError::consumer_not_found)?;
-        let (reset_seq, effects) = c
-            .consumer
-            .reset(now, req.seq, entry.stream.store())
+        let (consumer, store) = self.consumer_mut(stream, name)?;
+        let (reset_seq, effects) = consumer
+            .reset(now, req.seq, store)
             .map_err(|e: ResetError| ApiError::with_err(ErrorId::ConsumerInvalidReset, e))?;
         self.apply_effects(now, stream, name, effects);
         self.drop_uninteresting_below(now, stream, reset_seq);
