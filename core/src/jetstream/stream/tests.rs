@@ -11,7 +11,7 @@ use crate::jetstream::api::{DiscardPolicy, StreamConfig};
 use crate::jetstream::store::MemStore;
 use crate::proto::headers::HeaderMap;
 
-const SEC: i64 = 1_000_000_000;
+pub(super) const SEC: i64 = 1_000_000_000;
 
 fn cfg() -> StreamConfig {
     StreamConfig {
@@ -28,11 +28,11 @@ fn cfg() -> StreamConfig {
     }
 }
 
-fn stream(c: StreamConfig) -> Stream<MemStore> {
+pub(super) fn stream(c: StreamConfig) -> Stream<MemStore> {
     Stream::new(c, 0, MemStore::new()).unwrap()
 }
 
-fn hdrs(pairs: &[(&str, &str)]) -> Option<Bytes> {
+pub(super) fn hdrs(pairs: &[(&str, &str)]) -> Option<Bytes> {
     let mut h = HeaderMap::new();
     for (k, v) in pairs {
         h.append(k, v);

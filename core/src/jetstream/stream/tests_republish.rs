@@ -4,15 +4,14 @@
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use proptest::prelude::*;
 
+use super::tests::{hdrs, stream, SEC};
 use super::*;
 use crate::jetstream::api::{RePublish, StreamConfig};
 use crate::jetstream::store::MemStore;
 use crate::proto::headers::HeaderMap;
-
-const SEC: i64 = 1_000_000_000;
 
 fn cfg() -> StreamConfig {
     StreamConfig {
@@ -47,20 +46,6 @@ fn markers(max_age: i64, marker_ttl: i64) -> StreamConfig {
         subject_delete_marker_ttl: marker_ttl,
         ..cfg()
     }
-}
-
-fn stream(c: StreamConfig) -> Stream<MemStore> {
-    Stream::new(c, 0, MemStore::new()).unwrap()
-}
-
-fn hdrs(pairs: &[(&str, &str)]) -> Option<Bytes> {
-    let mut h = HeaderMap::new();
-    for (k, v) in pairs {
-        h.append(k, v);
-    }
-    let mut b = BytesMut::new();
-    h.encode(&mut b);
-    Some(b.freeze())
 }
 
 fn put(s: &mut Stream<MemStore>, now: i64, subj: &str, h: Option<Bytes>) -> u64 {
