@@ -6,6 +6,7 @@
 //! a Raft log (clustered) or browser storage.
 
 pub mod api;
+pub mod cluster;
 pub mod consumer;
 pub mod meta;
 pub mod store;
