@@ -31,7 +31,7 @@ pub fn place(
 ) -> Result<Vec<String>, ApiError> {
     let mut pool: Vec<(usize, &str)> = candidates
         .iter()
-        .filter(|c| c.online && !exclude.iter().any(|e| *e == c.name))
+        .filter(|c| c.online && !exclude.contains(&c.name))
         .map(|c| (load.get(c.name.as_str()).copied().unwrap_or(0), c.name.as_str()))
         .collect();
     pool.sort_unstable();
