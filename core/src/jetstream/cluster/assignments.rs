@@ -201,7 +201,10 @@ mod tests {
         });
         assert_eq!(
             moved,
-            MetaChange::Moved("A".into(), alloc::vec!["n1".into(), "n2".into(), "n3".into()])
+            MetaChange::Moved(
+                "A".into(),
+                alloc::vec!["n1".into(), "n2".into(), "n3".into()]
+            )
         );
         assert_eq!(m.load().get("n4"), Some(&1));
         assert_eq!(m.streams_on("n3").count(), 0);

@@ -32,7 +32,12 @@ pub fn place(
     let mut pool: Vec<(usize, &str)> = candidates
         .iter()
         .filter(|c| c.online && !exclude.contains(&c.name))
-        .map(|c| (load.get(c.name.as_str()).copied().unwrap_or(0), c.name.as_str()))
+        .map(|c| {
+            (
+                load.get(c.name.as_str()).copied().unwrap_or(0),
+                c.name.as_str(),
+            )
+        })
         .collect();
     pool.sort_unstable();
     pool.dedup_by(|a, b| a.1 == b.1);

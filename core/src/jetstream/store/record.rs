@@ -39,15 +39,19 @@ pub const SUBJECT_BYTES_MAX: usize = u16::MAX as usize;
 pub const DELETE_RECORD_BYTES: usize = FRAME_HEADER_BYTES + DELETE_BODY_BYTES;
 /// Encoded size of a [`Record::Floor`] frame.
 pub const FLOOR_RECORD_BYTES: usize = FRAME_HEADER_BYTES + FLOOR_BODY_BYTES;
+/// Encoded size of a [`Record::Checkpoint`] frame.
+pub const CHECKPOINT_RECORD_BYTES: usize = FRAME_HEADER_BYTES + CHECKPOINT_BODY_BYTES;
 
 const KIND_MSG: u8 = 1;
 const KIND_DELETE: u8 = 2;
 const KIND_FLOOR: u8 = 3;
+const KIND_CHECKPOINT: u8 = 4;
 const FLAG_HEADERS: u8 = 1;
 /// kind, flags, seq, time, subject_len, headers_len, payload_len.
 const MSG_FIXED_BYTES: usize = 1 + 1 + 8 + 8 + 2 + 4 + 4;
 const DELETE_BODY_BYTES: usize = 1 + 8;
 const FLOOR_BODY_BYTES: usize = 1 + 8 + 8 + 8;
+const CHECKPOINT_BODY_BYTES: usize = 1 + 8;
 
 /// Why bytes are not a record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,6 +102,12 @@ pub enum Record {
     },
     /// A floor (purges, `skip_to`, segment heads).
     Floor(Floor),
+    /// Everything before this record is the state after applying a replicated log up to
+    /// `index` (Raft-replicated streams; see the file store's checkpoint mode).
+    Checkpoint {
+        /// The last log index applied.
+        index: u64,
+    },
 }
 
 /// A message record borrowing the decoded buffer.
@@ -139,6 +149,11 @@ pub enum RecordRef<'a> {
     },
     /// A floor.
     Floor(Floor),
+    /// A checkpoint of a replicated log.
+    Checkpoint {
+        /// The last log index applied.
+        index: u64,
+    },
 }
 
 impl Record {
@@ -154,6 +169,7 @@ impl Record {
             }),
             Record::Delete { seq } => RecordRef::Delete { seq: *seq },
             Record::Floor(f) => RecordRef::Floor(*f),
+            Record::Checkpoint { index } => RecordRef::Checkpoint { index: *index },
         }
     }
 }
@@ -171,6 +187,7 @@ impl RecordRef<'_> {
             }),
             RecordRef::Delete { seq } => Record::Delete { seq },
             RecordRef::Floor(f) => Record::Floor(f),
+            RecordRef::Checkpoint { index } => Record::Checkpoint { index },
         }
     }
 
@@ -184,6 +201,7 @@ impl RecordRef<'_> {
             ),
             RecordRef::Delete { .. } => DELETE_RECORD_BYTES,
             RecordRef::Floor(_) => FLOOR_RECORD_BYTES,
+            RecordRef::Checkpoint { .. } => CHECKPOINT_RECORD_BYTES,
         }
     }
 }
@@ -241,6 +259,11 @@ pub fn encode_ref<B: BufMut>(rec: &RecordRef<'_>, out: &mut B) -> Result<usize, 
             fixed[17..25].copy_from_slice(&f.last_time.to_le_bytes());
             (FLOOR_BODY_BYTES, [&[], &[], &[]])
         }
+        RecordRef::Checkpoint { index } => {
+            fixed[0] = KIND_CHECKPOINT;
+            fixed[1..9].copy_from_slice(&index.to_le_bytes());
+            (CHECKPOINT_BODY_BYTES, [&[], &[], &[]])
+        }
     };
     let body_len = fixed_len + parts.iter().map(|p| p.len()).sum::<usize>();
     let len_le = (body_len as u32).to_le_bytes();
@@ -293,7 +316,12 @@ pub fn decode(buf: &[u8]) -> Result<Option<(RecordRef<'_>, usize)>, RecordError>
             last_seq: read_u64(&body[9..17]),
             last_time: read_u64(&body[17..25]) as i64,
         }),
-        KIND_DELETE | KIND_FLOOR => return Err(RecordError::Layout("wrong body length")),
+        KIND_CHECKPOINT if body_len == CHECKPOINT_BODY_BYTES => RecordRef::Checkpoint {
+            index: read_u64(&body[1..9]),
+        },
+        KIND_DELETE | KIND_FLOOR | KIND_CHECKPOINT => {
+            return Err(RecordError::Layout("wrong body length"))
+        }
         kind => return Err(RecordError::Kind(kind)),
     };
     Ok(Some((rec, frame.len())))
@@ -314,6 +342,7 @@ pub fn decode_shared(buf: &Bytes) -> Result<Option<(Record, usize)>, RecordError
         }),
         RecordRef::Delete { seq } => Record::Delete { seq },
         RecordRef::Floor(f) => Record::Floor(f),
+        RecordRef::Checkpoint { index } => Record::Checkpoint { index },
     };
     Ok(Some((rec, consumed)))
 }
@@ -402,6 +431,7 @@ mod tests {
         prop_oneof![
             msg,
             any::<u64>().prop_map(|seq| Record::Delete { seq }),
+            any::<u64>().prop_map(|index| Record::Checkpoint { index }),
             floor
         ]
     }

@@ -166,6 +166,8 @@ impl FileStore {
                     seg.floors += u64::from(old.needed_floors > 0);
                     old.needed_floors > 0
                 }
+                // Never the newest segment's: older checkpoints are superseded.
+                RecordRef::Checkpoint { .. } => false,
             };
             if keep {
                 out.extend_from_slice(&data[at..at + n]);

@@ -46,6 +46,7 @@
 //! (through up to 16 open read handles).
 
 mod apply;
+mod checkpoint;
 mod index;
 mod maintain;
 mod readahead;
@@ -154,6 +155,8 @@ pub struct FileStore {
     /// What recovery cut off when the store was opened.
     cuts: Vec<Cut>,
     stats: FileStoreStats,
+    /// The last checkpoint's log index (checkpoint mode, `checkpoint.rs`; 0: none).
+    checkpoint_index: u64,
 }
 
 impl FileStore {
@@ -186,6 +189,7 @@ impl FileStore {
             failed: None,
             cuts: Vec::new(),
             stats: FileStoreStats::default(),
+            checkpoint_index: 0,
         };
         store.recover()?;
         Ok(store)

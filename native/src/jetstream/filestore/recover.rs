@@ -166,6 +166,11 @@ impl FileStore {
                 self.segs.entry(id).or_default().floors += 1;
                 self.apply_floor(floor, id);
             }
+            RecordRef::Checkpoint { index } => {
+                // Only the last one matters; older ones are dead bytes for compaction.
+                self.segs.entry(id).or_default().dead_bytes += n as u64;
+                self.checkpoint_index = index;
+            }
         }
     }
 

@@ -18,10 +18,10 @@ use rill_core::jetstream::store::{MemStore, MsgStore, PurgeRequest, StoreError};
 use super::{CutReason, FileStore, FileStoreConfig};
 
 /// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
+pub(super) struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new(tag: &str) -> Self {
+    pub(super) fn new(tag: &str) -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -31,7 +31,7 @@ impl TempDir {
         TempDir(std::env::temp_dir().join(name))
     }
 
-    fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &Path {
         &self.0
     }
 }
