@@ -14,9 +14,11 @@
 
 mod assignments;
 mod placement;
+mod scope;
 mod stream_entry;
 pub mod wire;
 
 pub use assignments::{Assignments, MetaChange, MetaCommand, MetaRefusal, StreamAssignment};
 pub use placement::{node_id, peer_id, place, Candidate};
+pub use scope::{api_scope, ApiScope};
 pub use stream_entry::{InputKind, StreamEntry, StreamOp};
