@@ -7,6 +7,7 @@ use rill_core::jetstream::api::{
     ConsumerPauseRequest, ConsumerPauseResponse, CreateConsumerRequest, CreateSubject, ErrorId,
     PagedRequest, SuccessResponse,
 };
+use rill_core::jetstream::cluster::InputKind;
 use rill_core::jetstream::consumer::{parse_ack_subject, Consumer, ConsumerState, Effect};
 use rill_core::jetstream::meta::MetaStore;
 use rill_core::jetstream::store::UnixNanos;
@@ -32,12 +33,27 @@ pub(super) fn state_key(stream: &str, name: &str) -> String {
     format!("cs/$G/{stream}/{name}")
 }
 
-/// A fresh name for an ephemeral consumer (8 characters, like nats-server's).
-fn ephemeral_name() -> String {
-    crate::server::ids::random_token::<8>(b"abcdefghijklmnopqrstuvwxyz0123456789")
-}
+/// Characters of ephemeral consumer names.
+const EPHEMERAL_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 impl Service {
+    /// A fresh name for an ephemeral consumer (8 characters, like nats-server's); drawn from
+    /// the entry's seed while applying a replicated entry, so every replica picks the same.
+    fn ephemeral_name(&mut self) -> String {
+        match self.entropy.as_mut() {
+            Some(rng) => rng.token::<8>(EPHEMERAL_ALPHABET),
+            None => crate::server::ids::random_token::<8>(EPHEMERAL_ALPHABET),
+        }
+    }
+
+    /// A random number; the entry's seeded generator while applying a replicated entry.
+    pub(super) fn random_u64(&mut self) -> u64 {
+        match self.entropy.as_mut() {
+            Some(rng) => rng.next_u64(),
+            None => u64::from_le_bytes(crate::server::ids::random_bytes()),
+        }
+    }
+
     /// The consumer part of the API. Returns `None` when `req` is not a consumer request.
     pub(super) fn dispatch_consumer(
         &mut self,
@@ -152,9 +168,13 @@ impl Service {
                 .clone()
                 .normalize_limited(&stream_cfg, req.pedantic, &self.cfg.limits)?;
         let name = match (config.durable_name.as_str(), config.name.as_str()) {
-            ("", "") => ephemeral_name(),
+            ("", "") => self.ephemeral_name(),
             ("", n) | (n, _) => n.to_string(),
         };
+        let entry = self
+            .streams
+            .get(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
         let others = entry
             .consumers
             .iter()
@@ -194,6 +214,7 @@ impl Service {
         state: Option<ConsumerState>,
     ) -> anyhow::Result<()> {
         let restored = state.is_some();
+        let seed = self.random_u64();
         let entry = self
             .streams
             .get_mut(stream)
@@ -207,7 +228,7 @@ impl Service {
             now,
             entry.stream.store(),
         );
-        consumer.seed_pin_ids(u64::from_le_bytes(crate::server::ids::random_bytes()));
+        consumer.seed_pin_ids(seed);
         entry.consumers.insert(
             name.to_string(),
             ConsumerEntry {
@@ -379,6 +400,9 @@ impl Service {
             return;
         };
         let stream = String::from_utf8_lossy(parsed.stream).into_owned();
+        if self.divert(&stream, InputKind::Ack, msg) {
+            return;
+        }
         let name = String::from_utf8_lossy(parsed.consumer).into_owned();
         let (subject, payload, reply) = (&msg.subject, &msg.payload, msg.reply.clone());
         self.drive_consumer(now, &stream, &name, |c, store| {
@@ -394,6 +418,9 @@ impl Service {
             return;
         };
         let (stream, name) = (stream.to_string(), name.to_string());
+        if self.divert(&stream, InputKind::FlowControl, msg) {
+            return;
+        }
         let fc = &msg.subject;
         self.drive_consumer(now, &stream, &name, |c, store| {
             c.flow_control_reply(now, fc, store)
@@ -402,9 +429,11 @@ impl Service {
 
     /// Writes a consumer's state to the metadata store (flushed with the batch).
     pub(super) fn persist_consumer(&mut self, stream: &str, name: &str) {
+        // Replicated consumers are persisted with their stream's checkpoints.
         let Some(c) = self
             .streams
             .get_mut(stream)
+            .filter(|e| e.replica.is_none())
             .and_then(|e| e.consumers.get_mut(name))
         else {
             return;

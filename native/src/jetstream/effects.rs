@@ -54,7 +54,7 @@ impl Service {
                 }
                 Effect::AckDone { to } => {
                     // Held until the consumer state it confirms is flushed.
-                    self.pending_replies.push(Publish {
+                    self.pending_replies_msg(Publish {
                         subject: to,
                         reply: None,
                         headers: None,
@@ -198,12 +198,25 @@ impl Service {
 
     /// Runs consumer timers that are due.
     pub(super) fn consumer_timers(&mut self, now: UnixNanos) {
+        let names: Vec<String> = self
+            .streams
+            .iter()
+            .filter(|(_, e)| e.replica.is_none())
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in names {
+            self.stream_consumer_timers(&name, now);
+        }
+    }
+
+    /// Runs the due timers of `stream`'s consumers.
+    pub(super) fn stream_consumer_timers(&mut self, stream: &str, now: UnixNanos) {
         let mut due = Vec::new();
-        for (sname, entry) in self.streams.iter_mut() {
+        if let Some(entry) = self.streams.get_mut(stream) {
             for (cname, c) in entry.consumers.iter_mut() {
                 if c.consumer.poll_timeout().is_some_and(|t| t <= now) {
                     due.push((
-                        sname.clone(),
+                        stream.to_string(),
                         cname.clone(),
                         c.consumer.handle_timeout(now, entry.stream.store()),
                     ));
@@ -219,6 +232,7 @@ impl Service {
     pub(super) fn next_consumer_timeout(&self) -> Option<UnixNanos> {
         self.streams
             .values()
+            .filter(|e| e.replica.is_none())
             .flat_map(|e| e.consumers.values())
             .filter_map(|c| c.consumer.poll_timeout())
             .min()
@@ -227,7 +241,9 @@ impl Service {
     /// Tells push consumers whether their deliver subject has subscribers now.
     pub(super) fn refresh_push_interest(&mut self, now: UnixNanos) {
         let mut changes = Vec::new();
-        for (sname, entry) in self.streams.iter_mut() {
+        // Replicated streams learn interest from their log (the leader proposes changes).
+        let local = self.streams.iter_mut().filter(|(_, e)| e.replica.is_none());
+        for (sname, entry) in local {
             for (cname, c) in entry.consumers.iter_mut() {
                 let subject = &c.consumer.config().deliver_subject;
                 if subject.is_empty() {

@@ -7,6 +7,7 @@ pub mod jsz;
 pub mod meta_sled;
 mod metrics;
 mod priority_api;
+pub mod replica;
 mod republish;
 mod resources;
 pub mod service;
@@ -19,6 +20,8 @@ mod tests;
 mod tests_consumers;
 #[cfg(test)]
 mod tests_priority;
+#[cfg(test)]
+mod tests_replica;
 #[cfg(test)]
 mod tests_republish;
 #[cfg(test)]

@@ -148,7 +148,8 @@ impl Service {
         }
         self.pull_interest_genid = genid;
         let publisher = &mut self.publisher;
-        for entry in self.streams.values_mut() {
+        // Replicated streams learn of abandoned requests from their log.
+        for entry in self.streams.values_mut().filter(|e| e.replica.is_none()) {
             for c in entry.consumers.values_mut() {
                 if c.consumer.config().is_pull() {
                     c.consumer.drop_waiting_without_interest(|reply| {

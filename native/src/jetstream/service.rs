@@ -53,6 +53,8 @@ pub enum Input {
     FlowControl(Publish),
     /// The monitoring server asks for `/jsz`.
     Jsz(super::jsz::JszRequest),
+    /// From a replicated stream's Raft group.
+    Replica(super::replica::ReplicaInput),
 }
 
 /// Which kind of input a sink queues.
@@ -172,6 +174,9 @@ pub struct ServiceConfig {
     pub max_store: Option<u64>,
     /// `jetstream.limits`: server-wide consumer limits.
     pub limits: rill_core::jetstream::api::ServerLimits,
+    /// Test seam: every stream created runs through the replicated path with a one-member
+    /// group that commits at once ([`super::replica::LoopbackGroup`]).
+    pub loopback_replication: bool,
 }
 
 /// One consumer and whether its state needs persisting.
@@ -190,6 +195,8 @@ pub(super) struct StreamEntry {
     pub(super) dirty: bool,
     /// Stored new messages in this batch (consumers get to deliver them after the sync).
     pub(super) appended: bool,
+    /// Raft replication, when the stream is replicated (`replica.rs`).
+    pub(super) replica: Option<super::replica::Replica>,
 }
 
 /// The service's state, owned by its task.
@@ -218,6 +225,10 @@ pub struct Service {
     pending_acks: Vec<(String, Publish)>,
     /// Mirror and source cursors (`sourcing.rs`).
     pub(super) sourcing: super::sourcing::Sourcing,
+    /// A replicated entry is being applied: inputs are handled, not collected again.
+    pub(super) applying: bool,
+    /// The applied entry's seeded generator (names and ids every replica must agree on).
+    pub(super) entropy: Option<crate::server::ids::FastRng>,
 }
 
 /// The wall clock as the core wants it.
@@ -269,6 +280,8 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
         meta_unflushed: false,
         pending_acks: Vec::new(),
         sourcing: Default::default(),
+        applying: false,
+        entropy: None,
     };
     service.load_streams()?;
     service.load_consumers(unix_now())?;
@@ -292,6 +305,11 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
 }
 
 impl Service {
+    /// A sender of inputs to this service (Raft groups feed committed entries through it).
+    pub(super) fn input_sender(&self) -> mpsc::Sender<Input> {
+        self.tx.clone()
+    }
+
     /// Publishes which streams serve direct gets and which consumers exist to the API sink.
     pub(super) fn refresh_directory(&mut self) {
         self.directory_dirty = false;
@@ -347,10 +365,14 @@ impl Service {
         let mut interest_tick = tokio::time::interval(INTEREST_CHECK_INTERVAL);
         interest_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let next = [self.next_expiry(), self.next_consumer_timeout()]
-                .into_iter()
-                .flatten()
-                .min();
+            let next = [
+                self.next_expiry(),
+                self.next_consumer_timeout(),
+                self.next_replica_timer(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let wake = next.map(|t| {
                 let now = unix_now();
                 tokio::time::Instant::now()
@@ -382,8 +404,11 @@ impl Service {
                     Input::Ack(msg) => self.handle_ack(now, &msg),
                     Input::FlowControl(msg) => self.handle_flow_control(now, &msg),
                     Input::Jsz(req) => self.answer_jsz(now, req),
+                    Input::Replica(r) => self.handle_replica(r),
                 }
             }
+            self.replica_timers(now);
+            self.propose_pending(now);
             self.expire(now);
             if self.cfg.sync_always {
                 self.sync_all();
@@ -429,7 +454,10 @@ impl Service {
     }
 
     /// Stores a captured publish; its ack waits for the batch's sync.
-    fn handle_msg(&mut self, now: UnixNanos, stream: &str, msg: Publish) {
+    pub(super) fn handle_msg(&mut self, now: UnixNanos, stream: &str, msg: Publish) {
+        if self.divert(stream, rill_core::jetstream::cluster::InputKind::Msg, &msg) {
+            return;
+        }
         // Past the server's storage limit: refused before anything is stored.
         let exhausted = self
             .streams
@@ -467,7 +495,11 @@ impl Service {
             }
             Err(e) => PubAck::refused(name, e),
         };
-        if let Some(reply) = msg.reply.filter(|_| !entry.stream.config().no_ack) {
+        let muted = self.publisher.muted();
+        if let Some(reply) = msg
+            .reply
+            .filter(|_| !entry.stream.config().no_ack && !muted)
+        {
             let body = Bytes::from(serde_json::to_vec(&ack).unwrap_or_default());
             self.pending_acks
                 .push((name.to_string(), json_msg(reply, body)));
@@ -477,7 +509,12 @@ impl Service {
     /// Syncs every store written since the last sync. A failed sync stops the stream from
     /// acknowledging: its held replies become errors.
     pub(super) fn sync_all(&mut self) {
-        for (name, entry) in self.streams.iter_mut().filter(|(_, e)| e.dirty) {
+        // Replicated stores are made durable by checkpoints, not here.
+        let syncing = self
+            .streams
+            .iter_mut()
+            .filter(|(_, e)| e.dirty && e.replica.is_none());
+        for (name, entry) in syncing {
             entry.dirty = false;
             if let Err(e) = entry.stream.store_mut().sync() {
                 error!(stream = %name, "store sync failed, publishes are not acknowledged: {e}");
@@ -495,7 +532,22 @@ impl Service {
     }
 
     fn expire(&mut self, now: UnixNanos) {
-        for (name, entry) in self.streams.iter_mut() {
+        let names: Vec<String> = self
+            .streams
+            .iter()
+            .filter(|(_, e)| {
+                e.replica.is_none() && e.stream.next_expiry().is_some_and(|t| t <= now)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in names {
+            self.expire_stream(&name, now);
+        }
+    }
+
+    /// Removes `stream`'s messages that are past their age at `now`.
+    pub(super) fn expire_stream(&mut self, name: &str, now: UnixNanos) {
+        if let Some(entry) = self.streams.get_mut(name) {
             if entry.stream.next_expiry().is_some_and(|t| t <= now) {
                 let last_seq = entry.stream.state().last_seq;
                 match entry.stream.expire(now) {
@@ -515,13 +567,14 @@ impl Service {
     fn next_expiry(&self) -> Option<UnixNanos> {
         self.streams
             .values()
+            .filter(|e| e.replica.is_none())
             .filter_map(|e| e.stream.next_expiry())
             .min()
     }
 
     /// Queues a JSON API response to `to`.
     pub(super) fn reply<T: serde::Serialize>(&mut self, to: Option<&Bytes>, kind: &str, body: &T) {
-        if let Some(to) = to {
+        if let Some(to) = to.filter(|_| !self.publisher.muted()) {
             self.pending_replies
                 .push(json_msg(to.clone(), Bytes::from(response_json(kind, body))));
         }
@@ -529,7 +582,9 @@ impl Service {
 
     /// Queues an arbitrary reply message.
     pub(super) fn pending_replies_msg(&mut self, msg: Publish) {
-        self.pending_replies.push(msg);
+        if !self.publisher.muted() {
+            self.pending_replies.push(msg);
+        }
     }
 
     /// Stores a stream's config and creation time in the metadata store.
@@ -583,6 +638,7 @@ impl Service {
             subs,
             dirty: false,
             appended: false,
+            replica: None,
         })
     }
 }

@@ -66,6 +66,9 @@ impl Service {
             }
         };
         let kind = req.response_kind().unwrap_or("api");
+        if self.route_replicated(&req, kind, msg) {
+            return;
+        }
         let result = match self.dispatch_consumer(now, &req, kind, msg) {
             Some(r) => r,
             None => self.dispatch(now, &req, kind, msg),
@@ -286,11 +289,14 @@ impl Service {
         }
         self.check_reservation(&config, None)?;
         self.check_sourcing(&config)?;
-        let entry = self
+        let mut entry = self
             .open_stream(config.clone(), now)
             .map_err(|e| ApiError::with_err(ErrorId::StreamCreate, e))?;
         self.save_stream_meta(&config, now)
             .map_err(|e| ApiError::with_err(ErrorId::StreamCreate, e))?;
+        if self.cfg.loopback_replication {
+            entry.replica = Some(self.loopback_replica(name));
+        }
         self.streams.insert(name.to_string(), entry);
         self.reconcile_sources(name);
         self.directory_dirty = true;

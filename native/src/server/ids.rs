@@ -48,6 +48,22 @@ impl FastRng {
         FastRng(u64::from_le_bytes(random_bytes()) | 1)
     }
 
+    /// Seeded with `seed` (replicas of a Raft-replicated stream draw the same values).
+    pub fn seeded(seed: u64) -> Self {
+        // splitmix64 of the seed, so that nearby seeds give unrelated streams; never 0.
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        FastRng((z ^ (z >> 31)) | 1)
+    }
+
+    /// A token of `N` characters from `alphabet`.
+    pub fn token<const N: usize>(&mut self, alphabet: &[u8]) -> String {
+        (0..N)
+            .map(|_| char::from(alphabet[(self.next_u64() % alphabet.len() as u64) as usize]))
+            .collect()
+    }
+
     /// Next value (xorshift64*).
     pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;

@@ -49,6 +49,8 @@ pub struct InternalPublisher {
     shared: Arc<Shared>,
     cache: RouteCache,
     flush: FlushList,
+    /// Sends nothing while set (see [`InternalPublisher::set_muted`]).
+    muted: bool,
 }
 
 impl InternalPublisher {
@@ -58,12 +60,28 @@ impl InternalPublisher {
             shared,
             cache: RouteCache::default(),
             flush: FlushList::default(),
+            muted: false,
         }
+    }
+
+    /// While muted, `publish` and `deliver_to` send nothing and return 0: a replica applying
+    /// a replicated JetStream entry computes what the leader computes but only the leader
+    /// answers and delivers.
+    pub fn set_muted(&mut self, muted: bool) {
+        self.muted = muted;
+    }
+
+    /// Whether the publisher is muted.
+    pub fn muted(&self) -> bool {
+        self.muted
     }
 
     /// Routes one message; receivers are woken on [`InternalPublisher::flush`]. Returns the
     /// number of deliveries.
     pub fn publish(&mut self, msg: &Publish) -> usize {
+        if self.muted {
+            return 0;
+        }
         let from = self.shared.system_client.clone();
         route(
             &self.shared,
@@ -77,6 +95,9 @@ impl InternalPublisher {
 
     /// Routes `msg` to the subscribers of `to`, showing `msg.subject` in the frames.
     pub fn deliver_to(&mut self, to: &Bytes, msg: &Publish) -> usize {
+        if self.muted {
+            return 0;
+        }
         let from = self.shared.system_client.clone();
         route_to(
             &self.shared,

@@ -115,6 +115,7 @@ fn jetstream_config(shared: &Shared) -> crate::jetstream::service::ServiceConfig
         max_memory: js.max_memory_store.and_then(|v| u64::try_from(v).ok()),
         max_store: js.max_file_store.and_then(|v| u64::try_from(v).ok()),
         limits: js.limits,
+        loopback_replication: false,
     }
 }
 

@@ -236,6 +236,12 @@ impl Consumer {
         Ok(())
     }
 
+    /// Reply subjects of the waiting pull requests (a cluster leader checks their interest
+    /// and replicates which went away).
+    pub fn waiting_replies(&self) -> impl Iterator<Item = &[u8]> {
+        self.waiting.iter().map(|w| &w.reply[..])
+    }
+
     /// Drops, without a reply, the waiting requests whose reply subject nobody listens to
     /// any more (nats-server checks interest before serving a request): a client that went
     /// away must not swallow messages, nor keep a pin alive. Returns how many went.

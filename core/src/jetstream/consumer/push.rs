@@ -66,6 +66,11 @@ impl FlowControl {
 }
 
 impl Consumer {
+    /// Whether the push consumer last heard its deliver subject has interest.
+    pub fn push_active(&self) -> bool {
+        self.push_active
+    }
+
     /// Whether the deliver subject of a push consumer has interest (a subscriber). Delivery
     /// starts when it has, and the inactivity countdown when it has not.
     pub fn set_push_active(

@@ -1,0 +1,411 @@
+//! Raft-replicated streams inside the service: what the leader proposes, what every replica
+//! applies.
+//!
+//! A replicated stream is a deterministic function of its Raft log. On the stream's leader,
+//! the inputs that change the stream or its consumers (captured publishes, stream-level API
+//! requests that write, acks, flow control replies) are not handled at once but collected
+//! into the stream's next [`LogEntry`], together with what only the leader can see: that a
+//! timer is due ([`StreamOp::Tick`]), that a push consumer's deliver subject gained or lost
+//! interest, that pull requests were abandoned. At the end of each service batch the leader
+//! proposes one entry per stream to the group ([`StreamGroup::propose`]). When the group
+//! commits it, every replica (the leader too) receives it as [`ReplicaInput::Apply`] and runs
+//! the entry's inputs through the ordinary handlers with the entry's clock and seed; on
+//! followers the publisher is muted and no reply is queued, so only the leader acknowledges,
+//! answers and delivers. Replicated streams never run timers, interest checks or syncs of
+//! their own: their store is made durable by checkpoints (`checkpoint.rs`).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rill_core::jetstream::api::ApiRequest;
+use rill_core::jetstream::cluster::{
+    api_scope, ApiScope, InputKind, StreamEntry as LogEntry, StreamOp,
+};
+use rill_core::jetstream::store::UnixNanos;
+use rill_core::proto::Publish;
+use tokio::sync::oneshot;
+use tracing::{error, warn};
+
+use super::service::{Input, Service};
+
+/// Most inputs one log entry carries; more wait for the next entry.
+pub const ENTRY_OPS_MAX: usize = 4096;
+
+/// What the service needs from a stream's Raft group.
+pub trait StreamGroup: Send + Sync + fmt::Debug {
+    /// Appends an encoded [`LogEntry`] to the group's log, after every entry proposed before
+    /// it. Once committed it comes back as [`ReplicaInput::Apply`]; an entry that cannot be
+    /// committed (leadership lost) is dropped: its publishers get no ack and retry.
+    fn propose(&self, entry: Vec<u8>);
+    /// Gives up leadership so that another replica takes over.
+    fn step_down(&self);
+}
+
+/// Inputs from the Raft side to the service.
+#[derive(Debug)]
+pub enum ReplicaInput {
+    /// A committed entry of `stream`'s log at `index`; `done` fires once it is applied.
+    Apply {
+        /// Stream name.
+        stream: Arc<str>,
+        /// Log index.
+        index: u64,
+        /// The encoded [`LogEntry`].
+        entry: Bytes,
+        /// Fired after applying.
+        done: Option<oneshot::Sender<()>>,
+    },
+    /// This server became, or stopped being, the leader of `stream`'s group.
+    Leader {
+        /// Stream name.
+        stream: Arc<str>,
+        /// Leading now.
+        leader: bool,
+    },
+}
+
+/// Replication state of one stream on this server.
+pub struct Replica {
+    pub(super) group: Arc<dyn StreamGroup>,
+    /// This server leads the stream's group.
+    pub(super) leader: bool,
+    /// Inputs collected for the next entry (leader only).
+    pub(super) ops: Vec<StreamOp>,
+    /// Last log index applied.
+    pub(super) applied: u64,
+    /// A Tick was proposed and not applied yet: timers are not due again until it is.
+    pub(super) tick_pending: bool,
+}
+
+impl fmt::Debug for Replica {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Replica")
+            .field("leader", &self.leader)
+            .field("ops", &self.ops.len())
+            .field("applied", &self.applied)
+            .finish()
+    }
+}
+
+impl Replica {
+    /// Replication state for a stream joining `group` (not leading yet).
+    pub fn new(group: Arc<dyn StreamGroup>, applied: u64) -> Self {
+        Replica {
+            group,
+            leader: false,
+            ops: Vec::new(),
+            applied,
+            tick_pending: false,
+        }
+    }
+}
+
+/// A one-member group that commits every proposal at once, by sending it back to the
+/// service: the replicated path on a single server, for tests.
+#[derive(Debug)]
+pub struct LoopbackGroup {
+    stream: Arc<str>,
+    tx: tokio::sync::mpsc::Sender<Input>,
+    index: std::sync::atomic::AtomicU64,
+}
+
+impl StreamGroup for LoopbackGroup {
+    fn propose(&self, entry: Vec<u8>) {
+        let index = self
+            .index
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        let input = Input::Replica(ReplicaInput::Apply {
+            stream: self.stream.clone(),
+            index,
+            entry: Bytes::from(entry),
+            done: None,
+        });
+        if self.tx.try_send(input).is_err() {
+            warn!(stream = %self.stream, index, "loopback group: service queue full, entry dropped");
+        }
+    }
+
+    fn step_down(&self) {}
+}
+
+impl Service {
+    /// A loopback replica for a stream being created (`loopback_replication`).
+    pub(super) fn loopback_replica(&self, stream: &str) -> Replica {
+        let group = LoopbackGroup {
+            stream: Arc::from(stream),
+            tx: self.input_sender(),
+            index: std::sync::atomic::AtomicU64::new(0),
+        };
+        let mut replica = Replica::new(Arc::new(group), 0);
+        replica.leader = true;
+        replica
+    }
+
+    /// Routes an API request about a replicated stream: writes are collected for the
+    /// stream's log (by its leader), reads and step-downs answered by its leader only.
+    /// Returns false when the request is handled as on a single server.
+    pub(super) fn route_replicated(&mut self, req: &ApiRequest, kind: &str, msg: &Publish) -> bool {
+        if self.applying {
+            return false;
+        }
+        let (stream, scope) = match api_scope(req) {
+            ApiScope::Meta => return false,
+            s @ (ApiScope::StreamRead(n)
+            | ApiScope::StreamWrite(n)
+            | ApiScope::StreamStepdown(n)) => (n.to_string(), s),
+        };
+        let Some(replica) = self.streams.get(&stream).and_then(|e| e.replica.as_ref()) else {
+            return false;
+        };
+        let leader = replica.leader;
+        match scope {
+            ApiScope::StreamWrite(_) => {
+                self.divert(&stream, InputKind::Api, msg);
+                true
+            }
+            ApiScope::StreamStepdown(_) if leader => {
+                replica.group.step_down();
+                let body = serde_json::json!({ "success": true });
+                self.reply(msg.reply.as_ref(), kind, &body);
+                true
+            }
+            // Only the leader answers; the others stay silent.
+            _ => !leader,
+        }
+    }
+
+    /// Collects an input of a replicated stream for its next entry; returns false when the
+    /// stream is not replicated (or an entry is being applied) and the input is handled now.
+    /// A follower drops the input: the leader received it too.
+    pub(super) fn divert(&mut self, stream: &str, kind: InputKind, msg: &Publish) -> bool {
+        if self.applying {
+            return false;
+        }
+        let Some(replica) = self
+            .streams
+            .get_mut(stream)
+            .and_then(|e| e.replica.as_mut())
+        else {
+            return false;
+        };
+        if replica.leader {
+            replica.ops.push(StreamOp::Input(kind, msg.clone()));
+        }
+        true
+    }
+
+    /// Leader: proposes what each replicated stream collected in this batch.
+    pub(super) fn propose_pending(&mut self, now: UnixNanos) {
+        for entry in self.streams.values_mut() {
+            let Some(replica) = entry.replica.as_mut().filter(|r| !r.ops.is_empty()) else {
+                continue;
+            };
+            while !replica.ops.is_empty() {
+                let n = replica.ops.len().min(ENTRY_OPS_MAX);
+                let ops: Vec<StreamOp> = replica.ops.drain(..n).collect();
+                let log_entry = LogEntry {
+                    ts: now,
+                    seed: u64::from_le_bytes(crate::server::ids::random_bytes()),
+                    ops,
+                };
+                replica.group.propose(log_entry.encode());
+            }
+        }
+    }
+
+    /// Leader: turns due timers and interest changes of replicated streams into inputs.
+    pub(super) fn replica_timers(&mut self, now: UnixNanos) {
+        let publisher = &mut self.publisher;
+        for entry in self.streams.values_mut() {
+            let Some(replica) = entry.replica.as_mut().filter(|r| r.leader) else {
+                continue;
+            };
+            let due = entry.stream.next_expiry().is_some_and(|t| t <= now)
+                || entry
+                    .consumers
+                    .values()
+                    .any(|c| c.consumer.poll_timeout().is_some_and(|t| t <= now));
+            if due && !replica.tick_pending {
+                replica.tick_pending = true;
+                replica.ops.push(StreamOp::Tick);
+            }
+            for (name, c) in &entry.consumers {
+                let subject = &c.consumer.config().deliver_subject;
+                if !subject.is_empty() {
+                    let active = publisher.has_interest(&Bytes::from(subject.clone()));
+                    if active != c.consumer.push_active() {
+                        replica.ops.push(StreamOp::PushInterest {
+                            consumer: name.clone(),
+                            active,
+                        });
+                    }
+                } else if c.consumer.config().is_pull() {
+                    let gone: Vec<Bytes> = c
+                        .consumer
+                        .waiting_replies()
+                        .filter(|r| !publisher.has_interest(&Bytes::copy_from_slice(r)))
+                        .map(Bytes::copy_from_slice)
+                        .collect();
+                    if !gone.is_empty() {
+                        replica.ops.push(StreamOp::PullsGone {
+                            consumer: name.clone(),
+                            replies: gone,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The earliest time a leader has timers to propose (followers have none).
+    pub(super) fn next_replica_timer(&self) -> Option<UnixNanos> {
+        self.streams
+            .values()
+            .filter(|e| {
+                e.replica
+                    .as_ref()
+                    .is_some_and(|r| r.leader && !r.tick_pending)
+            })
+            .flat_map(|e| {
+                e.consumers
+                    .values()
+                    .filter_map(|c| c.consumer.poll_timeout())
+                    .chain(e.stream.next_expiry())
+            })
+            .min()
+    }
+
+    /// Handles an input from the Raft side.
+    pub(super) fn handle_replica(&mut self, input: ReplicaInput) {
+        match input {
+            ReplicaInput::Apply {
+                stream,
+                index,
+                entry,
+                done,
+            } => {
+                self.apply_entry(&stream, index, entry);
+                if let Some(done) = done {
+                    let _ = done.send(());
+                }
+            }
+            ReplicaInput::Leader { stream, leader } => self.set_leader(&stream, leader),
+        }
+    }
+
+    /// Leadership changed: only the leader captures the stream's subjects.
+    fn set_leader(&mut self, stream: &str, leader: bool) {
+        let Some(entry) = self.streams.get_mut(stream) else {
+            return;
+        };
+        let Some(replica) = entry.replica.as_mut() else {
+            return;
+        };
+        replica.leader = leader;
+        replica.tick_pending = false;
+        if !leader {
+            replica.ops.clear();
+            let subs = std::mem::take(&mut entry.subs);
+            self.release(&subs);
+            return;
+        }
+        if entry.subs.is_empty() {
+            let config = entry.stream.config().clone();
+            match self.capture(&config) {
+                Ok(subs) => {
+                    if let Some(e) = self.streams.get_mut(stream) {
+                        e.subs = subs;
+                    }
+                }
+                Err(e) => error!(stream, "cannot capture the stream's subjects: {e:#}"),
+            }
+        }
+    }
+
+    /// Applies one committed entry of `stream` (see the module docs).
+    fn apply_entry(&mut self, stream: &str, index: u64, bytes: Bytes) {
+        let Some(replica) = self.streams.get(stream).and_then(|e| e.replica.as_ref()) else {
+            warn!(
+                stream,
+                index, "entry for a stream this server does not replicate"
+            );
+            return;
+        };
+        if index <= replica.applied {
+            return;
+        }
+        let leader = replica.leader;
+        let entry = match LogEntry::decode(bytes) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                // Every replica has the same bytes, so every replica skips it alike.
+                error!(stream, index, "undecodable log entry skipped: {e}");
+                None
+            }
+        };
+        self.applying = true;
+        self.publisher.set_muted(!leader);
+        self.entropy = entry
+            .as_ref()
+            .map(|e| crate::server::ids::FastRng::seeded(e.seed));
+        if let Some(entry) = entry {
+            let ts = entry.ts;
+            for op in entry.ops {
+                self.apply_op(stream, ts, op);
+            }
+            let appended = self
+                .streams
+                .get_mut(stream)
+                .is_some_and(|e| std::mem::take(&mut e.appended));
+            if appended {
+                self.wake_consumers(ts, &[stream.to_string()]);
+            }
+        }
+        self.entropy = None;
+        self.publisher.set_muted(false);
+        self.applying = false;
+        if let Some(r) = self
+            .streams
+            .get_mut(stream)
+            .and_then(|e| e.replica.as_mut())
+        {
+            r.applied = index;
+        }
+    }
+
+    fn apply_op(&mut self, stream: &str, ts: UnixNanos, op: StreamOp) {
+        match op {
+            StreamOp::Input(InputKind::Msg, m) => self.handle_msg(ts, stream, m),
+            StreamOp::Input(InputKind::Api, m) => self.handle_api(ts, &m),
+            StreamOp::Input(InputKind::Ack, m) => self.handle_ack(ts, &m),
+            StreamOp::Input(InputKind::FlowControl, m) => self.handle_flow_control(ts, &m),
+            StreamOp::Tick => {
+                self.expire_stream(stream, ts);
+                self.stream_consumer_timers(stream, ts);
+                if let Some(r) = self
+                    .streams
+                    .get_mut(stream)
+                    .and_then(|e| e.replica.as_mut())
+                {
+                    r.tick_pending = false;
+                }
+            }
+            StreamOp::PushInterest { consumer, active } => {
+                let Ok((c, store)) = self.consumer_mut(stream, &consumer) else {
+                    return;
+                };
+                let effects = c.set_push_active(ts, active, store);
+                self.apply_effects(ts, stream, &consumer, effects);
+            }
+            StreamOp::PullsGone { consumer, replies } => {
+                let gone: BTreeSet<Bytes> = replies.into_iter().collect();
+                if let Ok((c, _)) = self.consumer_mut(stream, &consumer) {
+                    c.drop_waiting_without_interest(|r| !gone.contains(r));
+                }
+            }
+        }
+    }
+}
