@@ -8,6 +8,7 @@ pub mod meta_sled;
 mod metrics;
 mod priority_api;
 pub mod replica;
+pub mod replica_store;
 mod republish;
 mod resources;
 pub mod service;
