@@ -236,6 +236,15 @@ impl Service {
                 dirty: true,
             },
         );
+        let replicated = self
+            .streams
+            .get(stream)
+            .is_some_and(|e| e.replica.is_some());
+        if replicated {
+            // Kept by the stream's checkpoints, not in the metadata store.
+            self.directory_dirty = true;
+            return Ok(());
+        }
         if !restored {
             let record = serde_json::json!({ "config": config, "created": created });
             self.meta.put(
@@ -356,7 +365,13 @@ impl Service {
             .remove(name)
             .ok_or_else(ApiError::consumer_not_found)?;
         let effects = c.consumer.delete();
+        let replicated = entry.replica.is_some();
         self.apply_effects(now, stream, name, effects);
+        if replicated {
+            self.directory_dirty = true;
+            info!(stream, consumer = name, "consumer deleted");
+            return Ok(());
+        }
         for key in [config_key(stream, name), state_key(stream, name)] {
             self.meta.delete(key.as_bytes()).map_err(store_error)?;
         }

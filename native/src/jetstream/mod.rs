@@ -8,6 +8,7 @@ pub mod meta_sled;
 mod metrics;
 mod priority_api;
 pub mod replica;
+pub mod replica_admin;
 pub mod replica_store;
 mod republish;
 mod resources;
@@ -23,6 +24,8 @@ mod tests_consumers;
 mod tests_priority;
 #[cfg(test)]
 mod tests_replica;
+#[cfg(test)]
+mod tests_replica_pair;
 #[cfg(test)]
 mod tests_republish;
 #[cfg(test)]

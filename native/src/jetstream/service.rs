@@ -55,6 +55,8 @@ pub enum Input {
     Jsz(super::jsz::JszRequest),
     /// From a replicated stream's Raft group.
     Replica(super::replica::ReplicaInput),
+    /// From the cluster layer: open, checkpoint, move or close a replicated stream.
+    ReplicaAdmin(super::replica_admin::ReplicaAdmin),
 }
 
 /// Which kind of input a sink queues.
@@ -405,6 +407,7 @@ impl Service {
                     Input::FlowControl(msg) => self.handle_flow_control(now, &msg),
                     Input::Jsz(req) => self.answer_jsz(now, req),
                     Input::Replica(r) => self.handle_replica(r),
+                    Input::ReplicaAdmin(a) => self.handle_replica_admin(a),
                 }
             }
             self.replica_timers(now);
