@@ -308,7 +308,14 @@ impl Service {
         name: &str,
     ) -> Result<ConsumerInfo, ApiError> {
         let (consumer, store) = self.consumer_ref(stream, name)?;
-        Ok(consumer.info(now, store))
+        let mut info = consumer.info(now, store);
+        // A consumer lives in its stream's group: same leader and replicas.
+        info.cluster = self
+            .streams
+            .get(stream)
+            .and_then(|e| e.replica.as_ref())
+            .and_then(|r| r.group.cluster_info());
+        Ok(info)
     }
 
     fn consumer_names(

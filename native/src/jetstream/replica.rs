@@ -41,6 +41,10 @@ pub trait StreamGroup: Send + Sync + fmt::Debug {
     fn propose(&self, entry: Vec<u8>);
     /// Gives up leadership so that another replica takes over.
     fn step_down(&self);
+    /// The `cluster` section of stream and consumer info: group, leader, replicas' health.
+    fn cluster_info(&self) -> Option<rill_core::jetstream::api::ClusterInfo> {
+        None
+    }
 }
 
 /// Inputs from the Raft side to the service.
@@ -77,6 +81,8 @@ pub struct Replica {
     pub(super) applied: u64,
     /// A Tick was proposed and not applied yet: timers are not due again until it is.
     pub(super) tick_pending: bool,
+    /// Where the create response of a new stream goes: its first leader sends it.
+    pub(super) announce: Option<Bytes>,
 }
 
 impl fmt::Debug for Replica {
@@ -98,6 +104,7 @@ impl Replica {
             ops: Vec::new(),
             applied,
             tick_pending: false,
+            announce: None,
         }
     }
 }
@@ -312,6 +319,7 @@ impl Service {
             self.release(&subs);
             return;
         }
+        let announce = replica.announce.take();
         if entry.subs.is_empty() {
             let config = entry.stream.config().clone();
             match self.capture(&config) {
@@ -321,6 +329,16 @@ impl Service {
                     }
                 }
                 Err(e) => error!(stream, "cannot capture the stream's subjects: {e:#}"),
+            }
+        }
+        if let Some(to) = announce {
+            let now = super::service::unix_now();
+            if let Ok(info) = self.stream_info(stream, now) {
+                let resp = rill_core::jetstream::api::StreamCreateResponse {
+                    info,
+                    did_create: true,
+                };
+                self.reply(Some(&to), "stream_create", &resp);
             }
         }
     }

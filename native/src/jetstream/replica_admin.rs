@@ -30,6 +30,8 @@ pub enum ReplicaAdmin {
         created: UnixNanos,
         /// The stream's group.
         group: Arc<dyn StreamGroup>,
+        /// A new stream's create request: its first leader answers it.
+        announce: Option<Bytes>,
         /// Answer.
         done: Done<u64>,
     },
@@ -75,9 +77,15 @@ impl Service {
                 config,
                 created,
                 group,
+                announce,
                 done,
             } => {
+                let name = config.name.clone();
                 let r = self.open_replicated(*config, created, group);
+                let replica = self.streams.get_mut(&name).and_then(|e| e.replica.as_mut());
+                if let (Ok(_), Some(replica), Some(_)) = (&r, replica, &announce) {
+                    replica.announce = announce;
+                }
                 let _ = done.send(r.map_err(|e| format!("{e:#}")));
             }
             ReplicaAdmin::Checkpoint { stream, done } => {

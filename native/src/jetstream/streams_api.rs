@@ -251,10 +251,15 @@ impl Service {
             created: Timestamp(e.stream.created()),
             state,
             domain: self.cfg.domain.clone(),
-            cluster: Some(api::ClusterInfo {
-                leader: self.cfg.server_name.clone(),
-                ..Default::default()
-            }),
+            cluster: Some(
+                e.replica
+                    .as_ref()
+                    .and_then(|r| r.group.cluster_info())
+                    .unwrap_or_else(|| api::ClusterInfo {
+                        leader: self.cfg.server_name.clone(),
+                        ..Default::default()
+                    }),
+            ),
             ts: Timestamp(now),
             ..StreamInfo::default()
         };
@@ -270,7 +275,9 @@ impl Service {
     ) -> Result<StreamCreateResponse, ApiError> {
         let req: StreamConfigRequest = decode_optional_request(body)?;
         req.config.check_create_request(name)?;
-        let config = req.config.normalize_with(false, req.pedantic)?;
+        let config = req
+            .config
+            .normalize_with(self.cfg.loopback_replication, req.pedantic)?;
         if let Some(existing) = self.streams.get(name) {
             if existing.stream.config() == &config {
                 return Ok(StreamCreateResponse {

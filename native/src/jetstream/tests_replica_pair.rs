@@ -111,6 +111,7 @@ async fn open(n: &Node, group: Arc<dyn StreamGroup>) -> u64 {
         config: Box::new(config()),
         created: 1,
         group,
+        announce: None,
         done,
     })
     .await
