@@ -13,12 +13,17 @@
 //! in cluster info.
 
 mod assignments;
+mod meta_api;
 mod placement;
 mod scope;
 mod stream_entry;
 pub mod wire;
 
 pub use assignments::{Assignments, MetaChange, MetaCommand, MetaRefusal, StreamAssignment};
+pub use meta_api::{
+    evacuate, plan_stream_create, plan_stream_delete, plan_stream_update, stream_names, CreatePlan,
+    REPLICAS_MAX,
+};
 pub use placement::{node_id, peer_id, place, Candidate};
 pub use scope::{api_scope, ApiScope};
 pub use stream_entry::{InputKind, StreamEntry, StreamOp};
