@@ -61,6 +61,14 @@ pub enum ReplicaInput {
         /// Fired after applying.
         done: Option<oneshot::Sender<()>>,
     },
+    /// The meta group changed the stream (a configuration update): if this server leads
+    /// the stream, it replicates `msg` (an API request) through the stream's log.
+    ProposeApi {
+        /// Stream name.
+        stream: Arc<str>,
+        /// The request, answered by the leader once applied.
+        msg: Publish,
+    },
     /// This server became, or stopped being, the leader of `stream`'s group.
     Leader {
         /// Stream name.
@@ -300,6 +308,16 @@ impl Service {
                 }
             }
             ReplicaInput::Leader { stream, leader } => self.set_leader(&stream, leader),
+            ReplicaInput::ProposeApi { stream, msg } => {
+                if let Some(r) = self
+                    .streams
+                    .get_mut(&*stream)
+                    .and_then(|e| e.replica.as_mut())
+                    .filter(|r| r.leader)
+                {
+                    r.ops.push(StreamOp::Input(InputKind::Api, msg));
+                }
+            }
         }
     }
 

@@ -348,7 +348,12 @@ impl Service {
         self.check_sourcing(&new)?;
         // allow_direct may change.
         self.directory_dirty = true;
-        let subs = if new.subjects != old.subjects {
+        // A replicated stream's configuration lives in the meta group; only its leader
+        // captures the subjects.
+        let replica = self.streams.get(name).and_then(|e| e.replica.as_ref());
+        let replicated = replica.is_some();
+        let captures = replica.is_none_or(|r| r.leader);
+        let subs = if new.subjects != old.subjects && captures {
             Some(
                 self.capture(&new)
                     .map_err(|e| ApiError::with_err(ErrorId::StreamUpdate, e))?,
@@ -356,8 +361,10 @@ impl Service {
         } else {
             None
         };
-        self.save_stream_meta(&new, 0)
-            .map_err(|e| ApiError::with_err(ErrorId::StreamUpdate, e))?;
+        if !replicated {
+            self.save_stream_meta(&new, 0)
+                .map_err(|e| ApiError::with_err(ErrorId::StreamUpdate, e))?;
+        }
         let entry = self
             .streams
             .get_mut(name)
@@ -369,8 +376,10 @@ impl Service {
             let old_subs = std::mem::replace(&mut entry.subs, subs);
             self.release(&old_subs);
         }
-        self.save_stream_meta(&new, created)
-            .map_err(|e| ApiError::with_err(ErrorId::StreamUpdate, e))?;
+        if !replicated {
+            self.save_stream_meta(&new, created)
+                .map_err(|e| ApiError::with_err(ErrorId::StreamUpdate, e))?;
+        }
         self.reconcile_sources(name);
         self.stream_info(name, now)
     }
