@@ -69,6 +69,14 @@ pub enum ReplicaInput {
         /// The request, answered by the leader once applied.
         msg: Publish,
     },
+    /// The log advanced to `index` without commands for the stream (blank and membership
+    /// entries): the applied position moves on.
+    Advance {
+        /// Stream name.
+        stream: Arc<str>,
+        /// Log index.
+        index: u64,
+    },
     /// This server became, or stopped being, the leader of `stream`'s group.
     Leader {
         /// Stream name.
@@ -308,6 +316,15 @@ impl Service {
                 }
             }
             ReplicaInput::Leader { stream, leader } => self.set_leader(&stream, leader),
+            ReplicaInput::Advance { stream, index } => {
+                if let Some(r) = self
+                    .streams
+                    .get_mut(&*stream)
+                    .and_then(|e| e.replica.as_mut())
+                {
+                    r.applied = r.applied.max(index);
+                }
+            }
             ReplicaInput::ProposeApi { stream, msg } => {
                 if let Some(r) = self
                     .streams

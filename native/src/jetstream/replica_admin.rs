@@ -22,7 +22,7 @@ pub type Done<T> = oneshot::Sender<Result<T, String>>;
 #[derive(Debug)]
 pub enum ReplicaAdmin {
     /// This server holds a replica of the stream: open it as of its last checkpoint, attached
-    /// to `group`; answers the checkpoint's log index.
+    /// to `group`; answers the checkpoint's tag (`None`: nothing applied yet).
     Open {
         /// Configuration.
         config: Box<StreamConfig>,
@@ -33,14 +33,19 @@ pub enum ReplicaAdmin {
         /// A new stream's create request: its first leader answers it.
         announce: Option<Bytes>,
         /// Answer.
-        done: Done<u64>,
+        done: Done<Option<Vec<u8>>>,
     },
-    /// Make the stream durable as of its last applied entry; answers that index.
+    /// Make the stream durable as of its last applied entry, which must be `index`, keeping
+    /// the Raft layer's `tag` with it.
     Checkpoint {
         /// Stream name.
         stream: String,
+        /// The log index the state is at.
+        index: u64,
+        /// The layer's tag.
+        tag: Vec<u8>,
         /// Answer.
-        done: Done<u64>,
+        done: Done<()>,
     },
     /// The stream's whole state at its last applied entry: (index, data).
     Export {
@@ -49,14 +54,16 @@ pub enum ReplicaAdmin {
         /// Answer.
         done: Done<(u64, Vec<u8>)>,
     },
-    /// Replace the stream with an export from another replica.
+    /// Replace the stream with an export from another replica, durable with `tag`.
     Import {
         /// Stream name.
         stream: String,
         /// The export.
         data: Bytes,
+        /// The layer's tag for the imported state.
+        tag: Vec<u8>,
         /// Answer.
-        done: Done<u64>,
+        done: Done<()>,
     },
     /// The server no longer holds the stream; with `delete`, its files go too.
     Close {
@@ -88,11 +95,14 @@ impl Service {
                 }
                 let _ = done.send(r.map_err(|e| format!("{e:#}")));
             }
-            ReplicaAdmin::Checkpoint { stream, done } => {
-                let _ = done.send(
-                    self.checkpoint_replicated(&stream)
-                        .map_err(|e| format!("{e:#}")),
-                );
+            ReplicaAdmin::Checkpoint {
+                stream,
+                index,
+                tag,
+                done,
+            } => {
+                let r = self.checkpoint_replicated(&stream, index, tag);
+                let _ = done.send(r.map_err(|e| format!("{e:#}")));
             }
             ReplicaAdmin::Export { stream, done } => {
                 let _ = done.send(
@@ -100,11 +110,14 @@ impl Service {
                         .map_err(|e| format!("{e:#}")),
                 );
             }
-            ReplicaAdmin::Import { stream, data, done } => {
-                let _ = done.send(
-                    self.import_replicated(&stream, data)
-                        .map_err(|e| format!("{e:#}")),
-                );
+            ReplicaAdmin::Import {
+                stream,
+                data,
+                tag,
+                done,
+            } => {
+                let r = self.import_replicated(&stream, data, &tag);
+                let _ = done.send(r.map_err(|e| format!("{e:#}")));
             }
             ReplicaAdmin::Close {
                 stream,
@@ -122,13 +135,10 @@ impl Service {
         config: StreamConfig,
         created: UnixNanos,
         group: Arc<dyn StreamGroup>,
-    ) -> anyhow::Result<u64> {
+    ) -> anyhow::Result<Option<Vec<u8>>> {
         let name = config.name.clone();
-        if let Some(existing) = self.streams.get(&name) {
-            if let Some(r) = existing.replica.as_ref() {
-                return Ok(r.applied);
-            }
-            anyhow::bail!("stream {name} exists and is not replicated");
+        if self.streams.contains_key(&name) {
+            anyhow::bail!("stream {name} is open already");
         }
         let dir = replica_store::stream_dir(&self.cfg.dir, &name);
         let (store, saved) = replica_store::open_at_checkpoint(&dir, &config)?;
@@ -143,11 +153,12 @@ impl Service {
         store: super::storage::AnyStore,
         saved: SavedConsumers,
         group: Arc<dyn StreamGroup>,
-    ) -> anyhow::Result<u64> {
+    ) -> anyhow::Result<Option<Vec<u8>>> {
         let name = config.name.clone();
         let stream = Stream::new(config, created, store)
             .map_err(|e| anyhow::anyhow!("{}", e.description))?;
         let index = saved.index;
+        let tag = (index > 0).then_some(saved.tag);
         self.streams.insert(
             name.clone(),
             StreamEntry {
@@ -169,7 +180,7 @@ impl Service {
         }
         self.directory_dirty = true;
         info!(stream = %name, index, "replicated stream opened");
-        Ok(index)
+        Ok(tag)
     }
 
     fn saved_consumers(&self, stream: &str) -> Vec<SavedConsumer> {
@@ -189,7 +200,7 @@ impl Service {
             .unwrap_or_default()
     }
 
-    fn checkpoint_replicated(&mut self, stream: &str) -> anyhow::Result<u64> {
+    fn checkpoint_replicated(&mut self, stream: &str, at: u64, tag: Vec<u8>) -> anyhow::Result<()> {
         let consumers = self.saved_consumers(stream);
         let dir = replica_store::stream_dir(&self.cfg.dir, stream);
         let entry = self
@@ -201,9 +212,18 @@ impl Service {
             .as_ref()
             .map(|r| r.applied)
             .ok_or_else(|| anyhow::anyhow!("stream {stream} is not replicated"))?;
-        let saved = SavedConsumers { index, consumers };
+        if index != at {
+            anyhow::bail!(
+                "checkpoint at {at} asked of stream {stream}, which applied through {index}"
+            );
+        }
+        let saved = SavedConsumers {
+            index,
+            tag,
+            consumers,
+        };
         replica_store::checkpoint(&dir, entry.stream.store_mut(), &saved)?;
-        Ok(index)
+        Ok(())
     }
 
     fn export_replicated(&mut self, stream: &str) -> anyhow::Result<(u64, Vec<u8>)> {
@@ -223,7 +243,7 @@ impl Service {
         Ok((index, data))
     }
 
-    fn import_replicated(&mut self, stream: &str, data: Bytes) -> anyhow::Result<u64> {
+    fn import_replicated(&mut self, stream: &str, data: Bytes, tag: &[u8]) -> anyhow::Result<()> {
         let entry = self
             .streams
             .remove(stream)
@@ -239,8 +259,8 @@ impl Service {
             fs.abandon();
         }
         let dir = replica_store::stream_dir(&self.cfg.dir, stream);
-        let (store, imported) = replica_store::import(&dir, data)?;
-        let index = self.install(
+        let (store, imported) = replica_store::import(&dir, data, tag)?;
+        self.install(
             imported.config,
             imported.created,
             store,
@@ -253,7 +273,7 @@ impl Service {
                 leader: true,
             });
         }
-        Ok(index)
+        Ok(())
     }
 
     fn close_replicated(&mut self, stream: &str, delete: bool) {

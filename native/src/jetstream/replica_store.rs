@@ -42,6 +42,9 @@ pub struct SavedConsumer {
 pub struct SavedConsumers {
     /// Log index they are the state at.
     pub index: u64,
+    /// The Raft layer's tag of this checkpoint (position and membership), kept with it.
+    #[serde(default)]
+    pub tag: Vec<u8>,
     /// The consumers.
     pub consumers: Vec<SavedConsumer>,
 }
@@ -262,8 +265,9 @@ pub struct Imported {
     pub consumers: SavedConsumers,
 }
 
-/// Replaces the stream in `dir` with an export; returns the store and what came with it.
-pub fn import(dir: &Path, data: Bytes) -> anyhow::Result<(AnyStore, Imported)> {
+/// Replaces the stream in `dir` with an export and checkpoints it with `tag`; returns the
+/// store and what came with it.
+pub fn import(dir: &Path, data: Bytes, tag: &[u8]) -> anyhow::Result<(AnyStore, Imported)> {
     let head_len = data
         .get(..8)
         .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])) as usize)
@@ -285,6 +289,7 @@ pub fn import(dir: &Path, data: Bytes) -> anyhow::Result<(AnyStore, Imported)> {
     load_messages(&mut store, &data.slice(head_end..))?;
     let consumers = SavedConsumers {
         index: head.index,
+        tag: tag.to_vec(),
         consumers: head.consumers,
     };
     checkpoint(dir, &mut store, &consumers)?;
@@ -343,6 +348,7 @@ mod tests {
                 store.remove(4).unwrap();
                 let consumers = SavedConsumers {
                     index: 12,
+                    tag: b"tag".to_vec(),
                     consumers: vec![SavedConsumer {
                         name: "c".into(),
                         config: ConsumerConfig::default(),
@@ -357,6 +363,7 @@ mod tests {
             let (store, saved) = open_at_checkpoint(&dir, &cfg).unwrap();
             assert_eq!(saved.index, 12, "{storage:?}");
             assert_eq!(saved.consumers.len(), 1);
+            assert_eq!(saved.tag, b"tag");
             let st = store.state();
             assert_eq!((st.messages, st.last_seq), (9, 10), "{storage:?}");
             assert!(store.get(4).unwrap().is_none());
@@ -375,7 +382,7 @@ mod tests {
             store.remove(seq).unwrap();
         }
         let data = export(33, &cfg, 5, &store, Vec::new()).unwrap();
-        let (got, imported) = import(&dst, Bytes::from(data)).unwrap();
+        let (got, imported) = import(&dst, Bytes::from(data), b"t").unwrap();
         assert_eq!(imported.index, 33);
         assert_eq!(imported.created, 5);
         let (a, b) = (store.state(), got.state());
@@ -400,7 +407,12 @@ mod tests {
         fill(&mut store, 3);
         let data = export(1, &cfg, 0, &store, Vec::new()).unwrap();
         for cut in [0, 4, 12, data.len() - 3] {
-            assert!(import(&tmp("export-bad-dst"), Bytes::copy_from_slice(&data[..cut])).is_err());
+            assert!(import(
+                &tmp("export-bad-dst"),
+                Bytes::copy_from_slice(&data[..cut]),
+                b"t"
+            )
+            .is_err());
         }
         let _ = fs::remove_dir_all(&dir);
     }

@@ -106,7 +106,7 @@ fn config() -> StreamConfig {
     c
 }
 
-async fn open(n: &Node, group: Arc<dyn StreamGroup>) -> u64 {
+async fn open(n: &Node, group: Arc<dyn StreamGroup>) -> Option<Vec<u8>> {
     admin(&n.tx, |done| ReplicaAdmin::Open {
         config: Box::new(config()),
         created: 1,
@@ -208,12 +208,13 @@ async fn replicated_follower_matches_the_leader_byte_for_byte() {
     assert!(da == db, "replicas differ at index {ia}");
 
     // B checkpoints, "crashes" (closes) and reopens at its checkpoint: same state.
-    let at = admin(&b.tx, |done| ReplicaAdmin::Checkpoint {
+    admin(&b.tx, |done| ReplicaAdmin::Checkpoint {
         stream: "PAIR".into(),
+        index: ib,
+        tag: b"tag-b".to_vec(),
         done,
     })
     .await;
-    assert_eq!(at, ib);
     admin(&b.tx, |done| ReplicaAdmin::Close {
         stream: "PAIR".into(),
         delete: false,
@@ -228,13 +229,14 @@ async fn replicated_follower_matches_the_leader_byte_for_byte() {
         }),
     )
     .await;
-    assert_eq!(reopened, at);
+    assert_eq!(reopened.as_deref(), Some(&b"tag-b"[..]));
     assert!(export(&b.tx).await.1 == da, "reopened replica differs");
 
     // B rebuilt from A's export.
     admin(&b.tx, |done| ReplicaAdmin::Import {
         stream: "PAIR".into(),
         data: Bytes::from(da.clone()),
+        tag: b"tag-a".to_vec(),
         done,
     })
     .await;
