@@ -65,6 +65,9 @@ enum Command {
     Object(super::object::ObjectCmd),
     /// Benchmark a server (modelled on `nats bench`).
     Bench(crate::bench::BenchArgs),
+    /// Run a local cluster (`up`) or write the configuration of one (`gen`).
+    #[command(subcommand)]
+    Cluster(super::cluster::ClusterCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -106,8 +109,8 @@ impl Command {
             Command::Object(cmd) => cmd.conn_mut(),
             // Bench resolves them with its own --server when it runs.
             Command::Bench(args) => &mut args.outer,
-            // Contexts store settings rather than use them.
-            Command::Context(_) => return,
+            // Contexts store settings rather than use them; clusters start servers.
+            Command::Context(_) | Command::Cluster(_) => return,
         };
         *conn = std::mem::take(conn).or(outer);
     }
@@ -130,6 +133,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Kv(cmd) => super::kv::run(cmd).await.map(ok),
         Command::Object(cmd) => super::object::run(cmd).await.map(ok),
         Command::Bench(args) => crate::bench::run(args).await.map(ok),
+        Command::Cluster(cmd) => super::cluster::run(cmd).await.map(ok),
     }
 }
 

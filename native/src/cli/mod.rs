@@ -2,6 +2,7 @@
 //! commands (modelled on the `nats` CLI).
 //!
 //! - [`app`]: parsing and dispatch of `rill ...`.
+//! - [`cluster`]: `rill cluster up | gen`, a local cluster and configs for real machines.
 //! - [`connect`]: connection flags, environment and contexts → an async-nats client.
 //! - [`format`]: tables, aligned info pages, sizes, durations, times, colour, progress, JSON.
 //! - [`context`]: `rill context ...`, natscli-compatible context files.
@@ -16,6 +17,7 @@
 
 pub mod account;
 pub mod app;
+pub mod cluster;
 pub mod connect;
 pub mod consumer;
 pub mod context;

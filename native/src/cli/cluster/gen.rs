@@ -1,0 +1,202 @@
+//! `rill cluster gen`: configuration files for a cluster on real machines, one per node, and
+//! a systemd unit like the seed's `natsd.service`, plus the steps to install them.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+
+use super::layout::{
+    check_cluster_name, check_host, check_node_count, Layout, LayoutError, Node, SystemUser,
+};
+
+/// `rill cluster gen --hosts h1,h2,h3 [flags]`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct GenArgs {
+    /// Number of nodes (odd, 3 to 11); defaults to the number of hosts.
+    #[arg(long)]
+    pub nodes: Option<usize>,
+    /// The machines, one per node: host names or IPv4 addresses, comma separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub hosts: Vec<String>,
+    /// Cluster name.
+    #[arg(long, default_value = "C1")]
+    pub name: String,
+    /// Directory the files are written to (created if missing).
+    #[arg(long, default_value = "rill-cluster")]
+    pub out: PathBuf,
+    /// Client port on every machine.
+    #[arg(long, default_value_t = 4222, value_parser = clap::value_parser!(u16).range(1..))]
+    pub client_port: u16,
+    /// Route (cluster) port on every machine.
+    #[arg(long, default_value_t = 6222, value_parser = clap::value_parser!(u16).range(1..))]
+    pub cluster_port: u16,
+    /// HTTP monitoring port on every machine.
+    #[arg(long, default_value_t = 8222, value_parser = clap::value_parser!(u16).range(1..))]
+    pub http_port: u16,
+    /// JetStream store directory on every machine.
+    #[arg(long, default_value = "/data/rill-storage")]
+    pub store_dir: String,
+    /// The server binary on every machine (the unit's ExecStart).
+    #[arg(long, default_value = "/usr/bin/rill-server")]
+    pub bin: String,
+    /// Where each machine's configuration is installed (the unit's --config).
+    #[arg(long, default_value = "/etc/rill/rill.conf")]
+    pub config_path: String,
+    /// Add a system-account user (needed by `rill server report jetstream`).
+    #[arg(long, requires = "sys_password")]
+    pub sys_user: Option<String>,
+    /// The system user's password; a bcrypt hash (`$2a$...`) is stored as given.
+    #[arg(long, requires = "sys_user")]
+    pub sys_password: Option<String>,
+    /// Overwrite files that already exist.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+}
+
+/// The unit's file name.
+pub const UNIT_FILE: &str = "rill.service";
+
+/// Builds the layout `gen` writes, refusing what would not make a working cluster.
+pub fn layout(a: &GenArgs) -> Result<Layout, LayoutError> {
+    let n = a.nodes.unwrap_or(a.hosts.len());
+    check_node_count(n)?;
+    if n != a.hosts.len() {
+        return Err(LayoutError::HostCount {
+            nodes: n,
+            hosts: a.hosts.len(),
+        });
+    }
+    check_cluster_name(&a.name)?;
+    for (i, host) in a.hosts.iter().enumerate() {
+        check_host(host)?;
+        if a.hosts[..i].contains(host) {
+            return Err(LayoutError::DuplicateHost(host.clone()));
+        }
+    }
+    for (i, p) in [a.client_port, a.cluster_port, a.http_port]
+        .iter()
+        .enumerate()
+    {
+        if [a.client_port, a.cluster_port, a.http_port][..i].contains(p) {
+            return Err(LayoutError::PortClash(*p));
+        }
+    }
+    let nodes = a
+        .hosts
+        .iter()
+        .map(|host| Node {
+            name: host.clone(),
+            host: host.clone(),
+            bind: "0.0.0.0".into(),
+            client_port: a.client_port,
+            cluster_port: a.cluster_port,
+            http_port: a.http_port,
+            store_dir: a.store_dir.clone(),
+        })
+        .collect();
+    Ok(Layout {
+        name: a.name.clone(),
+        nodes,
+        jetstream: true,
+        system_user: a.sys_user.clone().zip(a.sys_password.clone()).map(
+            |(user, password)| SystemUser { user, password },
+        ),
+        generated_by: "rill cluster gen",
+    })
+}
+
+/// The systemd unit, shaped like the seed's `natsd.service`.
+pub fn unit(bin: &str, config_path: &str, cluster: &str) -> String {
+    format!(
+        "[Unit]\n\
+         Description=Rill server, cluster {cluster}\n\
+         After=network-online.target\n\
+         Wants=network-online.target\n\
+         \n\
+         [Service]\n\
+         Type=simple\n\
+         ExecStart={bin} --config {config_path}\n\
+         Restart=always\n\
+         RestartSec=10\n\
+         \n\
+         [Install]\n\
+         WantedBy=multi-user.target\n"
+    )
+}
+
+/// The install steps printed after the files are written.
+pub fn instructions(a: &GenArgs, layout: &Layout, out: &Path) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Wrote the configuration of cluster {} ({} nodes) to {}:\n",
+        layout.name,
+        layout.nodes.len(),
+        out.display()
+    );
+    for (i, node) in layout.nodes.iter().enumerate() {
+        let _ = writeln!(s, "  n{}.conf       for {}", i + 1, node.host);
+    }
+    let _ = writeln!(s, "  {UNIT_FILE}  systemd unit for every machine\n");
+    let _ = writeln!(s, "On each machine (nK.conf is the one for that machine):\n");
+    let _ = writeln!(s, "  install -D -m 0644 nK.conf {}", a.config_path);
+    let _ = writeln!(s, "  install -D -m 0644 {UNIT_FILE} /etc/systemd/system/{UNIT_FILE}");
+    let _ = writeln!(s, "  mkdir -p {}", a.store_dir);
+    let _ = writeln!(s, "  {} --config {} -t", a.bin, a.config_path);
+    let _ = writeln!(s, "  systemctl daemon-reload && systemctl enable --now rill\n");
+    let _ = writeln!(
+        s,
+        "Open TCP ports {} (clients), {} (routes between the nodes) and {} (monitoring).",
+        a.client_port, a.cluster_port, a.http_port
+    );
+    let _ = writeln!(s, "Then, from a client machine:\n");
+    let _ = writeln!(
+        s,
+        "  rill context save {} --server {} --select",
+        layout.name,
+        layout.server_list()
+    );
+    s
+}
+
+/// Every file `gen` writes: (file name, contents).
+pub fn files(a: &GenArgs, layout: &Layout) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = (0..layout.nodes.len())
+        .filter_map(|i| Some((format!("n{}.conf", i + 1), layout.config(i)?)))
+        .collect();
+    out.push((
+        UNIT_FILE.to_string(),
+        unit(&a.bin, &a.config_path, &layout.name),
+    ));
+    out
+}
+
+/// Runs `rill cluster gen`.
+pub fn run(a: GenArgs) -> anyhow::Result<()> {
+    let layout = layout(&a)?;
+    let files = files(&a, &layout);
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create the output directory {}", a.out.display()))?;
+    if !a.force {
+        let existing: Vec<&str> = files
+            .iter()
+            .filter(|(name, _)| a.out.join(name).exists())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !existing.is_empty() {
+            bail!(
+                "{} already has {}: refusing to overwrite without --force",
+                a.out.display(),
+                existing.join(", ")
+            );
+        }
+    }
+    for (name, text) in &files {
+        let path = a.out.join(name);
+        std::fs::write(&path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    print!("{}", instructions(&a, &layout, &a.out));
+    Ok(())
+}
