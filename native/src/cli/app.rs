@@ -11,7 +11,9 @@ use super::messaging::{publish::PubArgs, reply::ReplyArgs, request::ReqArgs, sub
 use super::server::ServerCmd;
 
 /// Client subcommands of `rill server`; anything else after `server` runs a server.
-const SERVER_CLIENT_COMMANDS: [&str; 5] = ["info", "ping", "list", "ls", "check"];
+const SERVER_CLIENT_COMMANDS: [&str; 8] = [
+    "info", "ping", "list", "ls", "check", "report", "cluster", "raft",
+];
 
 #[derive(Parser, Debug)]
 #[command(
@@ -31,7 +33,8 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a server with nats-server's flags (`rill server -p 4222 -c rill.conf`), or ask one:
-    /// `info`, `ping`, `list`, `check connection|jetstream`.
+    /// `info`, `ping`, `list`, `check connection|jetstream`, `report jetstream`,
+    /// `cluster step-down|peer-remove`.
     #[command(subcommand)]
     Server(ServerCmd),
     /// Manage connection contexts (shared with the nats CLI).

@@ -13,6 +13,7 @@
 //! - [`prompt`]: questions answered on a terminal, or by flags and defaults.
 //! - [`stream`]: `rill stream add | info | ls | edit | rm | purge | get | view | report`.
 //! - [`server`]: `rill server info | ping | list | check`; [`account`]: `rill account info`.
+//! - [`stepdown`]: leader step-down of a stream's or consumer's Raft group.
 //! - [`server_cmd`]: `rill-server [flags]` / `rill server [flags]`, running a server.
 
 pub mod account;
@@ -29,4 +30,5 @@ pub mod object;
 pub mod prompt;
 pub mod server;
 pub mod server_cmd;
+pub mod stepdown;
 pub mod stream;

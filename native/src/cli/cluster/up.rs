@@ -156,8 +156,10 @@ fn watch_signals() -> anyhow::Result<Arc<AtomicBool>> {
 enum Ended {
     /// Ctrl-C or SIGTERM.
     Signal,
-    /// A node ended by itself.
+    /// A node ended by itself during start-up.
     NodeExited(usize, std::process::ExitStatus),
+    /// Every node ended by itself after start-up.
+    AllExited,
     /// Start-up took longer than `--wait` (what the slowest node said).
     TimedOut(String),
 }
@@ -271,16 +273,41 @@ pub async fn run(a: UpArgs) -> anyhow::Result<()> {
     finish(ended, &mut procs).await
 }
 
-/// Stays in the foreground until a signal or a node's exit.
+/// Stays in the foreground until a signal, or until every node has ended. A node that ends
+/// while the others run is reported and left down (as a crashed machine would be), so the
+/// cluster's failover can be watched.
 async fn wait_for_end(procs: &mut [NodeProcess], stop: &AtomicBool) -> Ended {
+    let mut reported = vec![false; procs.len()];
     loop {
         if stop.load(Ordering::SeqCst) {
             return Ended::Signal;
         }
-        if let Some((i, status)) = first_exited(procs) {
-            return Ended::NodeExited(i, status);
+        for (i, node) in procs.iter_mut().enumerate() {
+            if reported[i] {
+                continue;
+            }
+            if let Some(status) = node.exited() {
+                reported[i] = true;
+                report_exit(node, status);
+                eprintln!("rill: the other nodes keep running; Ctrl-C stops them");
+            }
+        }
+        if reported.iter().all(|r| *r) {
+            return Ended::AllExited;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A node's exit status and the end of its log, on stderr.
+fn report_exit(node: &NodeProcess, status: std::process::ExitStatus) {
+    eprintln!(
+        "rill: node {} exited ({status}); last lines of {}:",
+        node.name,
+        node.log.display()
+    );
+    for line in node.log_tail(LOG_TAIL_LINES).lines() {
+        eprintln!("  {line}");
     }
 }
 
@@ -289,16 +316,13 @@ async fn finish(ended: Option<Ended>, procs: &mut [NodeProcess]) -> anyhow::Resu
     let failure = match ended {
         Some(Ended::NodeExited(i, status)) => {
             let node = &procs[i];
-            eprintln!(
-                "rill: node {} exited ({status}); last lines of {}:",
-                node.name,
-                node.log.display()
-            );
-            for line in node.log_tail(LOG_TAIL_LINES).lines() {
-                eprintln!("  {line}");
-            }
-            Some(anyhow!("node {} exited ({status}): stopped the cluster", node.name))
+            report_exit(node, status);
+            Some(anyhow!(
+                "node {} exited during start-up ({status}): stopped the cluster",
+                node.name
+            ))
         }
+        Some(Ended::AllExited) => Some(anyhow!("every node has exited")),
         Some(Ended::TimedOut(why)) => Some(anyhow!("the cluster was not healthy in time ({why})")),
         Some(Ended::Signal) | None => None,
     };
