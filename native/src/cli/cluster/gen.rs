@@ -200,3 +200,77 @@ pub fn run(a: GenArgs) -> anyhow::Result<()> {
     print!("{}", instructions(&a, &layout, &a.out));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        gen: GenArgs,
+    }
+
+    fn args(argv: &[&str]) -> GenArgs {
+        let mut all = vec!["gen"];
+        all.extend_from_slice(argv);
+        Cli::parse_from(all).gen
+    }
+
+    #[test]
+    fn unit_is_shaped_like_the_seeds() {
+        let expected = "\
+[Unit]
+Description=Rill server, cluster C1
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+ExecStart=/usr/bin/rill-server --config /etc/rill/rill.conf
+Restart=always
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+";
+        assert_eq!(
+            unit("/usr/bin/rill-server", "/etc/rill/rill.conf", "C1"),
+            expected
+        );
+    }
+
+    #[test]
+    fn hosts_must_match_the_node_count() {
+        let a = args(&["--nodes", "3", "--hosts", "a,b"]);
+        assert_eq!(
+            layout(&a),
+            Err(LayoutError::HostCount { nodes: 3, hosts: 2 })
+        );
+        let a = args(&["--hosts", "a,b"]);
+        assert_eq!(layout(&a), Err(LayoutError::NodesOutOfRange(2)));
+        let a = args(&["--hosts", "a,b,c,d"]);
+        assert_eq!(layout(&a), Err(LayoutError::EvenNodes(4)));
+        let a = args(&["--hosts", "a,b,a"]);
+        assert_eq!(layout(&a), Err(LayoutError::DuplicateHost("a".into())));
+        let a = args(&["--hosts", "a,b,c", "--http-port", "4222"]);
+        assert_eq!(layout(&a), Err(LayoutError::PortClash(4222)));
+        let a = args(&["--hosts", "a,b,c d"]);
+        assert_eq!(layout(&a), Err(LayoutError::BadHost("c d".into())));
+    }
+
+    #[test]
+    fn files_are_one_config_per_host_and_the_unit() {
+        let a = args(&["--hosts", "h1,h2,h3", "--name", "prod"]);
+        let l = layout(&a).expect("valid");
+        let names: Vec<String> = files(&a, &l).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["n1.conf", "n2.conf", "n3.conf", "rill.service"]);
+        assert_eq!(l.nodes[2].name, "h3");
+        let text = instructions(&a, &l, Path::new("out"));
+        assert!(text.contains(
+            "rill context save prod --server nats://h1:4222,nats://h2:4222,nats://h3:4222 --select"
+        ));
+    }
+}

@@ -297,4 +297,46 @@ mod tests {
             "{page}"
         );
     }
+
+    #[test]
+    fn cluster_section_lists_replicas_aligned_with_the_configuration() {
+        use rill_core::jetstream::api::{ClusterInfo, PeerInfo};
+        let mut info = ConsumerInfo {
+            stream_name: "my_stream".into(),
+            name: "foo_consumer2".into(),
+            ..ConsumerInfo::default()
+        };
+        info.config.durable_name = "foo_consumer2".into();
+        info.config.max_waiting = 512;
+        info.cluster = Some(ClusterInfo {
+            name: "C1".into(),
+            leader: "n155".into(),
+            replicas: vec![
+                PeerInfo {
+                    name: "n157".into(),
+                    current: false,
+                    ..PeerInfo::default()
+                },
+                PeerInfo {
+                    name: "n156".into(),
+                    current: true,
+                    active: 2_000_000,
+                    ..PeerInfo::default()
+                },
+            ],
+            ..ClusterInfo::default()
+        });
+        let page = render_info(&info);
+        let expected = "   Max Waiting Pulls: 512\n\
+                        \n\
+                        Cluster Information:\n\
+                        \n\
+                        \x20               Name: C1\n\
+                        \x20             Leader: n155\n\
+                        \x20            Replica: n157, outdated, not seen\n\
+                        \x20            Replica: n156, current, seen 0.00s ago\n\
+                        \n\
+                        State:\n";
+        assert!(page.contains(expected), "{page}");
+    }
 }

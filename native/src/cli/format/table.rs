@@ -240,4 +240,21 @@ mod tests {
         assert!(t.render().starts_with("╭───┬───╮\n│ A │ B │\n"));
         assert_eq!(t.len(), 1);
     }
+
+    #[test]
+    fn footer_sits_under_a_rule_and_widens_its_columns() {
+        let mut t = Table::new(["Server", "Streams"]);
+        t.row(["n1", "1"]);
+        t.footer(["", "1,000"]);
+        let expected = "\
+╭────────┬─────────╮
+│ Server │ Streams │
+├────────┼─────────┤
+│ n1     │ 1       │
+├────────┼─────────┤
+│        │ 1,000   │
+╰────────┴─────────╯
+";
+        assert_eq!(t.render(), expected);
+    }
 }

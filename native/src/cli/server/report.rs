@@ -233,3 +233,7 @@ pub async fn run(cmd: ReportCmd) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "report_tests.rs"]
+mod tests;
