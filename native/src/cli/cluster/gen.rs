@@ -99,9 +99,11 @@ pub fn layout(a: &GenArgs) -> Result<Layout, LayoutError> {
         name: a.name.clone(),
         nodes,
         jetstream: true,
-        system_user: a.sys_user.clone().zip(a.sys_password.clone()).map(
-            |(user, password)| SystemUser { user, password },
-        ),
+        system_user: a
+            .sys_user
+            .clone()
+            .zip(a.sys_password.clone())
+            .map(|(user, password)| SystemUser { user, password }),
         generated_by: "rill cluster gen",
     })
 }
@@ -139,12 +141,21 @@ pub fn instructions(a: &GenArgs, layout: &Layout, out: &Path) -> String {
         let _ = writeln!(s, "  n{}.conf       for {}", i + 1, node.host);
     }
     let _ = writeln!(s, "  {UNIT_FILE}  systemd unit for every machine\n");
-    let _ = writeln!(s, "On each machine (nK.conf is the one for that machine):\n");
+    let _ = writeln!(
+        s,
+        "On each machine (nK.conf is the one for that machine):\n"
+    );
     let _ = writeln!(s, "  install -D -m 0644 nK.conf {}", a.config_path);
-    let _ = writeln!(s, "  install -D -m 0644 {UNIT_FILE} /etc/systemd/system/{UNIT_FILE}");
+    let _ = writeln!(
+        s,
+        "  install -D -m 0644 {UNIT_FILE} /etc/systemd/system/{UNIT_FILE}"
+    );
     let _ = writeln!(s, "  mkdir -p {}", a.store_dir);
     let _ = writeln!(s, "  {} --config {} -t", a.bin, a.config_path);
-    let _ = writeln!(s, "  systemctl daemon-reload && systemctl enable --now rill\n");
+    let _ = writeln!(
+        s,
+        "  systemctl daemon-reload && systemctl enable --now rill\n"
+    );
     let _ = writeln!(
         s,
         "Open TCP ports {} (clients), {} (routes between the nodes) and {} (monitoring).",
@@ -194,8 +205,7 @@ pub fn run(a: GenArgs) -> anyhow::Result<()> {
     }
     for (name, text) in &files {
         let path = a.out.join(name);
-        std::fs::write(&path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     print!("{}", instructions(&a, &layout, &a.out));
     Ok(())

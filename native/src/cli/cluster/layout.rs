@@ -31,7 +31,9 @@ pub enum LayoutError {
         hosts: usize,
     },
     /// A host name or address that cannot appear in a route URL.
-    #[error("invalid host {0:?}: expected a host name (letters, digits, '-', '.') or an IPv4 address")]
+    #[error(
+        "invalid host {0:?}: expected a host name (letters, digits, '-', '.') or an IPv4 address"
+    )]
     BadHost(String),
     /// The same host twice (its ports would collide).
     #[error("host {0:?} is listed twice: every node needs its own machine")]
@@ -69,7 +71,9 @@ pub fn check_host(host: &str) -> Result<(), LayoutError> {
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !ok {
             return Err(bad());
         }

@@ -34,7 +34,10 @@ fn node_counts_must_be_odd_from_three_to_eleven() {
         assert_eq!(check_node_count(n), Err(LayoutError::NodesOutOfRange(n)));
     }
     let text = LayoutError::EvenNodes(4).to_string();
-    assert!(text.contains("odd number") && text.contains("not 4"), "{text}");
+    assert!(
+        text.contains("odd number") && text.contains("not 4"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -102,16 +102,21 @@ fn layout(a: &UpArgs, dir: &Path) -> anyhow::Result<Layout> {
             client_port: client,
             cluster_port: cluster,
             http_port: http,
-            store_dir: dir.join(format!("n{}", i + 1)).to_string_lossy().into_owned(),
+            store_dir: dir
+                .join(format!("n{}", i + 1))
+                .to_string_lossy()
+                .into_owned(),
         });
     }
     Ok(Layout {
         name: a.name.clone(),
         nodes,
         jetstream: !a.no_js,
-        system_user: a.sys_user.clone().zip(a.sys_password.clone()).map(
-            |(user, password)| SystemUser { user, password },
-        ),
+        system_user: a
+            .sys_user
+            .clone()
+            .zip(a.sys_password.clone())
+            .map(|(user, password)| SystemUser { user, password }),
         generated_by: "rill cluster up",
     })
 }
@@ -258,7 +263,9 @@ pub async fn run(a: UpArgs) -> anyhow::Result<()> {
     let bin = server_bin(a.server_bin.as_deref())?;
     let dir = match &a.dir {
         Some(d) => d.clone(),
-        None => std::env::temp_dir().join(format!("rill-cluster-{}-{}", a.name, std::process::id())),
+        None => {
+            std::env::temp_dir().join(format!("rill-cluster-{}-{}", a.name, std::process::id()))
+        }
     };
     let layout = layout(&a, &dir)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -330,7 +337,9 @@ async fn finish(ended: Option<Ended>, procs: &mut [NodeProcess]) -> anyhow::Resu
     for (node, how) in procs.iter().zip(how) {
         match how {
             Stopped::Terminated => println!("Stopped {} (pid {})", node.name, node.pid()),
-            Stopped::Killed => println!("Killed {} (pid {}): it did not stop", node.name, node.pid()),
+            Stopped::Killed => {
+                println!("Killed {} (pid {}): it did not stop", node.name, node.pid())
+            }
             Stopped::AlreadyGone => {}
         }
     }

@@ -88,7 +88,13 @@ pub enum ConsumerCmd {
 #[derive(clap::Subcommand, Debug, Clone)]
 pub enum ConsumerClusterCmd {
     /// Force a new leader election by standing down the current leader.
-    #[command(alias = "stepdown", alias = "sd", alias = "elect", alias = "down", alias = "d")]
+    #[command(
+        alias = "stepdown",
+        alias = "sd",
+        alias = "elect",
+        alias = "down",
+        alias = "d"
+    )]
     StepDown {
         /// Stream name.
         stream: String,

@@ -26,7 +26,13 @@ pub const NO_META_LEADER: &str = "did not receive a response from the meta leade
 #[derive(clap::Subcommand, Debug, Clone)]
 pub enum ServerClusterCmd {
     /// Force a new meta leader election by standing down the current meta leader.
-    #[command(alias = "stepdown", alias = "sd", alias = "elect", alias = "down", alias = "d")]
+    #[command(
+        alias = "stepdown",
+        alias = "sd",
+        alias = "elect",
+        alias = "down",
+        alias = "d"
+    )]
     StepDown {
         /// Connection options.
         #[command(flatten)]
@@ -50,9 +56,7 @@ impl ServerClusterCmd {
     /// The command's connection flags.
     pub fn conn_mut(&mut self) -> &mut ConnectArgs {
         match self {
-            ServerClusterCmd::StepDown { conn } | ServerClusterCmd::PeerRemove { conn, .. } => {
-                conn
-            }
+            ServerClusterCmd::StepDown { conn } | ServerClusterCmd::PeerRemove { conn, .. } => conn,
         }
     }
 }
@@ -109,11 +113,17 @@ async fn peer_remove(name: &str, force: bool, conn: &ConnectArgs) -> anyhow::Res
     if !force {
         let mut p = Prompter::for_terminal(false);
         if !p.is_interactive() {
-            bail!("refusing to remove peer {} without --force when not on a terminal", peer.name);
+            bail!(
+                "refusing to remove peer {} without --force when not on a terminal",
+                peer.name
+            );
         }
         println!("{REMOVE_WARNING}");
         let state = if peer.offline { "offline" } else { "online" };
-        let question = format!("Really remove {state} peer {} with id {}", peer.name, peer.peer);
+        let question = format!(
+            "Really remove {state} peer {} with id {}",
+            peer.name, peer.peer
+        );
         if !p.confirm(&question, "--force", None, false)? {
             println!("Removal canceled");
             return Ok(());
@@ -121,7 +131,10 @@ async fn peer_remove(name: &str, force: bool, conn: &ConnectArgs) -> anyhow::Res
     }
     js.request::<Value, Value>("SERVER.REMOVE", Some(&json!({ "peer": peer.name })))
         .await?;
-    println!("Removed peer {} (id {}) from the JetStream cluster", peer.name, peer.peer);
+    println!(
+        "Removed peer {} (id {}) from the JetStream cluster",
+        peer.name, peer.peer
+    );
     Ok(())
 }
 
@@ -129,6 +142,8 @@ async fn peer_remove(name: &str, force: bool, conn: &ConnectArgs) -> anyhow::Res
 pub async fn run(cmd: ServerClusterCmd) -> anyhow::Result<()> {
     match cmd {
         ServerClusterCmd::StepDown { conn } => step_down(&conn).await,
-        ServerClusterCmd::PeerRemove { name, force, conn } => peer_remove(&name, force, &conn).await,
+        ServerClusterCmd::PeerRemove { name, force, conn } => {
+            peer_remove(&name, force, &conn).await
+        }
     }
 }

@@ -210,8 +210,13 @@ pub async fn run(cmd: ReportCmd) -> anyhow::Result<()> {
     let resolved = conn.resolve()?;
     let client = resolved.connect().await?;
     if json {
-        let raw = sys::gather(&client, sys::PING_JSZ, &serde_json::json!({}), resolved.timeout)
-            .await?;
+        let raw = sys::gather(
+            &client,
+            sys::PING_JSZ,
+            &serde_json::json!({}),
+            resolved.timeout,
+        )
+        .await?;
         if raw.is_empty() {
             bail!(NO_SYSTEM_REPLIES);
         }

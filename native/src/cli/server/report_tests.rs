@@ -49,9 +49,18 @@ fn meta_group_table_comes_from_the_leaders_view() {
     let meta = &out[out.find("RAFT Meta Group Information").expect("meta table")..];
     let rows: Vec<&str> = meta.lines().filter(|l| l.starts_with("│ n")).collect();
     assert_eq!(rows.len(), 3, "{meta}");
-    assert!(rows[0].starts_with("│ n1   │ p1 │        │ true    │ true   │ 975ms  │ 0   │"), "{meta}");
-    assert!(rows[1].starts_with("│ n2   │ p2 │ yes    │ true    │ true   │ 0s     │ 0   │"), "{meta}");
-    assert!(rows[2].starts_with("│ n3   │ p3 │        │ false   │ false  │ 20.64s │ 548 │"), "{meta}");
+    assert!(
+        rows[0].starts_with("│ n1   │ p1 │        │ true    │ true   │ 975ms  │ 0   │"),
+        "{meta}"
+    );
+    assert!(
+        rows[1].starts_with("│ n2   │ p2 │ yes    │ true    │ true   │ 0s     │ 0   │"),
+        "{meta}"
+    );
+    assert!(
+        rows[2].starts_with("│ n3   │ p3 │        │ false   │ false  │ 20.64s │ 548 │"),
+        "{meta}"
+    );
 }
 
 #[test]

@@ -169,8 +169,8 @@ pub async fn jsz(client: &async_nats::Client, timeout: Duration) -> anyhow::Resu
     let raw = gather(client, PING_JSZ, &serde_json::json!({}), timeout).await?;
     let mut out = Vec::with_capacity(raw.len());
     for value in raw {
-        let reply: JszReply =
-            serde_json::from_value(value).with_context(|| format!("invalid reply to {PING_JSZ}"))?;
+        let reply: JszReply = serde_json::from_value(value)
+            .with_context(|| format!("invalid reply to {PING_JSZ}"))?;
         if reply.error.is_none() && reply.data.is_some() {
             out.push(reply);
         }

@@ -12,7 +12,13 @@ use super::page;
 #[derive(clap::Subcommand, Debug)]
 pub enum StreamClusterCmd {
     /// Force a new leader election by standing down the current leader.
-    #[command(alias = "stepdown", alias = "sd", alias = "elect", alias = "down", alias = "d")]
+    #[command(
+        alias = "stepdown",
+        alias = "sd",
+        alias = "elect",
+        alias = "down",
+        alias = "d"
+    )]
     StepDown(StepDownArgs),
 }
 
