@@ -141,6 +141,17 @@ impl LocalCluster {
             .join(",")
     }
 
+    /// Runs `rill ARGS --server <all nodes>`, as the system user when `sys`.
+    pub fn run(&self, tool: &Tool, sys: bool, args: &[&str]) -> ToolOutput {
+        let servers = self.servers();
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend_from_slice(&["--server", &servers]);
+        if sys {
+            all.extend_from_slice(&["--user", SYS_USER, "--password", SYS_PASSWORD]);
+        }
+        tool.run(&all)
+    }
+
     /// What `rill cluster up` wrote on stderr so far.
     pub fn stderr_so_far(&self) -> String {
         self.up
