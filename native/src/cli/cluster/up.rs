@@ -262,6 +262,10 @@ pub async fn run(a: UpArgs) -> anyhow::Result<()> {
     check_cluster_name(&a.name)?;
     let bin = server_bin(a.server_bin.as_deref())?;
     let dir = match &a.dir {
+        // Absolute, so the configs do not depend on the directory the nodes start in.
+        Some(d) if d.is_relative() => std::env::current_dir()
+            .context("cannot read the current directory")?
+            .join(d),
         Some(d) => d.clone(),
         None => {
             std::env::temp_dir().join(format!("rill-cluster-{}-{}", a.name, std::process::id()))
