@@ -18,20 +18,23 @@ pub const UP_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long a probe server gets to refuse the cluster flags.
 const PROBE_WAIT: Duration = Duration::from_secs(2);
 
-/// The server program if it can run as a cluster node; `None` (with a note on stderr) if it
-/// refuses clustering.
-pub fn clustering_server() -> Option<String> {
+/// The server under test as one program (for `--server-bin`).
+pub fn server_bin() -> String {
     let cmd = server_command();
     assert_eq!(
         cmd.len(),
         1,
         "the cluster tests pass RILL_SERVER_BIN as one program to --server-bin"
     );
-    let bin = cmd[0].clone();
+    cmd[0].clone()
+}
+
+/// Whether `bin` accepts the cluster flags (a server that cannot cluster refuses them at once).
+pub fn can_cluster(bin: &str) -> bool {
     if reference_server() {
-        return Some(bin);
+        return true;
     }
-    let mut child = Command::new(&bin)
+    let mut child = Command::new(bin)
         .args(["-a", "127.0.0.1", "-p", "-1", "--cluster_name", "probe"])
         .args(["--cluster", "nats://127.0.0.1:-1"])
         .stdin(Stdio::null())
@@ -42,16 +45,25 @@ pub fn clustering_server() -> Option<String> {
     let deadline = Instant::now() + PROBE_WAIT;
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
-            eprintln!(
-                "SKIPPED: {bin} refuses the cluster flags; run with RILL_SERVER_BIN=nats-server"
-            );
-            return None;
+            return false;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     let _ = child.kill();
     let _ = child.wait();
-    Some(bin)
+    true
+}
+
+/// The server program if it can run as a cluster node; `None` (with a note on stderr) if it
+/// refuses clustering.
+pub fn clustering_server() -> Option<String> {
+    let bin = server_bin();
+    if can_cluster(&bin) {
+        Some(bin)
+    } else {
+        eprintln!("SKIPPED: {bin} refuses the cluster flags; run with RILL_SERVER_BIN=nats-server");
+        None
+    }
 }
 
 /// One row of the table `rill cluster up` prints.
@@ -103,12 +115,13 @@ pub fn parse_rows(stdout: &str) -> Vec<NodeRow> {
 }
 
 impl LocalCluster {
-    /// Runs `rill cluster up --nodes n` with `bin` and waits for its table.
-    pub fn start(tool: &Tool, bin: &str, n: usize) -> LocalCluster {
+    /// Runs `rill cluster up --nodes n` with `bin` (and the system user [`SYS_USER`] when
+    /// `sys`) and waits for its table.
+    pub fn start(tool: &Tool, bin: &str, n: usize, sys: bool) -> LocalCluster {
         let dir = TempDir::new();
         let dir_arg = dir.path().join("c").to_string_lossy().into_owned();
         let nodes = n.to_string();
-        let mut up = tool.spawn(&[
+        let mut args = vec![
             "cluster",
             "up",
             "--nodes",
@@ -117,11 +130,11 @@ impl LocalCluster {
             &dir_arg,
             "--server-bin",
             bin,
-            "--sys-user",
-            SYS_USER,
-            "--sys-password",
-            SYS_PASSWORD,
-        ]);
+        ];
+        if sys {
+            args.extend_from_slice(&["--sys-user", SYS_USER, "--sys-password", SYS_PASSWORD]);
+        }
+        let mut up = tool.spawn(&args);
         up.wait_stdout("Press Ctrl-C to stop the cluster.", UP_TIMEOUT);
         let nodes = parse_rows(&up.stdout_so_far());
         assert_eq!(nodes.len(), n, "{}", up.stdout_so_far());
