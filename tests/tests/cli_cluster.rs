@@ -279,3 +279,52 @@ fn cli_cluster_report_without_system_replies() {
         out.stdout
     );
 }
+
+#[test]
+fn cli_cluster_up_gives_up_on_nodes_that_never_answer_and_stops_them() {
+    let tool = Tool::new();
+    let dir = TempDir::new();
+    // A "server" that runs but never listens: start-up times out, then it must be stopped.
+    let script = dir.write(
+        "silent-server.sh",
+        "#!/bin/sh\necho \"silent $$\"\nexec sleep 60\n",
+    );
+    let made_executable = std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .expect("chmod");
+    assert!(made_executable.success());
+    let data = dir.path().join("c");
+    let out = tool.run(&[
+        "cluster",
+        "up",
+        "--wait",
+        "1s",
+        "--dir",
+        data.to_str().expect("utf8"),
+        "--server-bin",
+        script.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.code(), 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("rill: the cluster was not healthy in time (n"),
+        "{}",
+        out.stderr
+    );
+    for k in 1..=3 {
+        assert!(
+            out.stdout.contains(&format!("Stopped n{k} (pid ")),
+            "{}",
+            out.stdout
+        );
+        let log = std::fs::read_to_string(data.join(format!("n{k}.log"))).expect("log");
+        let pid: u32 = log
+            .trim()
+            .strip_prefix("silent ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("log {log:?}"));
+        assert!(!rill_tests::cluster::process_exists(pid), "n{k} still runs");
+    }
+}

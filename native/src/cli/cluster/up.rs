@@ -1,6 +1,11 @@
 //! `rill cluster up`: a whole cluster on this machine, for development. Writes one config per
 //! node under `--dir`, starts the servers on loopback, waits until each answers, prints where
-//! they are, then stays in the foreground until Ctrl-C or SIGTERM and stops them all.
+//! they are, then stays in the foreground until Ctrl-C or SIGTERM and stops them all (SIGTERM,
+//! then SIGKILL after a grace period).
+//!
+//! A node that exits during start-up fails the command: its log tail is shown and the others
+//! are stopped. A node that exits later is reported and the others keep running, so failover
+//! can be watched (as in the seed's high-availability check).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
