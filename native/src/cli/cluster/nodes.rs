@@ -2,6 +2,7 @@
 //! output in a log file, watched for an early exit, and stopped with SIGTERM, then SIGKILL.
 
 use std::fs::File;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -35,6 +36,9 @@ impl NodeProcess {
         let child = Command::new(bin)
             .arg("--config")
             .arg(config)
+            // Its own process group: Ctrl-C on the terminal reaches `rill cluster up` only,
+            // which then stops the nodes itself, in order.
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
