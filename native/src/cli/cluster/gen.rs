@@ -46,7 +46,7 @@ pub struct GenArgs {
     /// Add a system-account user (needed by `rill server report jetstream`).
     #[arg(long, requires = "sys_password")]
     pub sys_user: Option<String>,
-    /// The system user's password; a bcrypt hash (`$2a$...`) is stored as given.
+    /// The system user's password, stored as a bcrypt hash (a `$2a$...` hash is kept as given).
     #[arg(long, requires = "sys_user")]
     pub sys_password: Option<String>,
     /// Overwrite files that already exist.
@@ -57,7 +57,21 @@ pub struct GenArgs {
 /// The unit's file name.
 pub const UNIT_FILE: &str = "rill.service";
 
-/// Builds the layout `gen` writes, refusing what would not make a working cluster.
+/// bcrypt cost of the stored system password (nats-server's `mkpasswd` default).
+const BCRYPT_COST: u32 = 11;
+
+/// The password as the config stores it: a bcrypt hash (`$2a$11$...`, as in the seed).
+pub fn hashed_password(password: &str) -> anyhow::Result<String> {
+    if crate::server::auth::is_bcrypt(password) {
+        return Ok(password.to_string());
+    }
+    let parts = bcrypt::hash_with_result(password, BCRYPT_COST)
+        .map_err(|e| anyhow::anyhow!("cannot hash the system password: {e}"))?;
+    Ok(parts.format_for_version(bcrypt::Version::TwoA))
+}
+
+/// Builds the layout `gen` writes, refusing what would not make a working cluster. The system
+/// password is stored as given; [`run`] hashes it.
 pub fn layout(a: &GenArgs) -> Result<Layout, LayoutError> {
     let n = a.nodes.unwrap_or(a.hosts.len());
     check_node_count(n)?;
@@ -185,7 +199,10 @@ pub fn files(a: &GenArgs, layout: &Layout) -> Vec<(String, String)> {
 
 /// Runs `rill cluster gen`.
 pub fn run(a: GenArgs) -> anyhow::Result<()> {
-    let layout = layout(&a)?;
+    let mut layout = layout(&a)?;
+    if let Some(sys) = &mut layout.system_user {
+        sys.password = hashed_password(&sys.password)?;
+    }
     let files = files(&a, &layout);
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create the output directory {}", a.out.display()))?;
@@ -282,5 +299,14 @@ WantedBy=multi-user.target
         assert!(text.contains(
             "rill context save prod --server nats://h1:4222,nats://h2:4222,nats://h3:4222 --select"
         ));
+    }
+
+    #[test]
+    fn system_passwords_are_stored_as_bcrypt_hashes() {
+        let hashed = hashed_password("s3cret").expect("hash");
+        assert!(hashed.starts_with("$2a$11$"), "{hashed}");
+        assert!(bcrypt::verify("s3cret", &hashed).unwrap_or(false));
+        let seed = "$2a$11$GUizXsS82Y.dll.uZXDic.qMDePF2IT6d3t5iWIs.rQ3lY1p6mDKC";
+        assert_eq!(hashed_password(seed).expect("kept"), seed);
     }
 }
