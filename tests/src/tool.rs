@@ -210,6 +210,48 @@ impl Running {
         }
     }
 
+    /// Waits until stdout contains `needle`; panics after `timeout` or if the process ends.
+    pub fn wait_stdout(&mut self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !text(&self.stdout).contains(needle) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(50));
+                if text(&self.stdout).contains(needle) {
+                    return;
+                }
+                panic!(
+                    "rill {} exited ({status:?}) before printing {needle:?}; stdout:\n{}\nstderr:\n{}",
+                    self.what,
+                    text(&self.stdout),
+                    text(&self.stderr)
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "rill {} did not print {needle:?} within {timeout:?}; stdout:\n{}\nstderr:\n{}",
+                self.what,
+                text(&self.stdout),
+                text(&self.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Everything printed on stdout so far.
+    pub fn stdout_so_far(&self) -> String {
+        text(&self.stdout)
+    }
+
+    /// Everything printed on stderr so far.
+    pub fn stderr_so_far(&self) -> String {
+        text(&self.stderr)
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits for the process to exit (killing it and failing after `timeout`).
     pub fn finish(mut self, timeout: Duration) -> ToolOutput {
         let deadline = Instant::now() + timeout;

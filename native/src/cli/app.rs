@@ -11,7 +11,9 @@ use super::messaging::{publish::PubArgs, reply::ReplyArgs, request::ReqArgs, sub
 use super::server::ServerCmd;
 
 /// Client subcommands of `rill server`; anything else after `server` runs a server.
-const SERVER_CLIENT_COMMANDS: [&str; 5] = ["info", "ping", "list", "ls", "check"];
+const SERVER_CLIENT_COMMANDS: [&str; 8] = [
+    "info", "ping", "list", "ls", "check", "report", "cluster", "raft",
+];
 
 #[derive(Parser, Debug)]
 #[command(
@@ -31,7 +33,8 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a server with nats-server's flags (`rill server -p 4222 -c rill.conf`), or ask one:
-    /// `info`, `ping`, `list`, `check connection|jetstream`.
+    /// `info`, `ping`, `list`, `check connection|jetstream`, `report jetstream`,
+    /// `cluster step-down|peer-remove`.
     #[command(subcommand)]
     Server(ServerCmd),
     /// Manage connection contexts (shared with the nats CLI).
@@ -65,6 +68,9 @@ enum Command {
     Object(super::object::ObjectCmd),
     /// Benchmark a server (modelled on `nats bench`).
     Bench(crate::bench::BenchArgs),
+    /// Run a local cluster (`up`) or write the configuration of one (`gen`).
+    #[command(subcommand)]
+    Cluster(super::cluster::ClusterCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -106,8 +112,8 @@ impl Command {
             Command::Object(cmd) => cmd.conn_mut(),
             // Bench resolves them with its own --server when it runs.
             Command::Bench(args) => &mut args.outer,
-            // Contexts store settings rather than use them.
-            Command::Context(_) => return,
+            // Contexts store settings rather than use them; clusters start servers.
+            Command::Context(_) | Command::Cluster(_) => return,
         };
         *conn = std::mem::take(conn).or(outer);
     }
@@ -130,6 +136,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Kv(cmd) => super::kv::run(cmd).await.map(ok),
         Command::Object(cmd) => super::object::run(cmd).await.map(ok),
         Command::Bench(args) => crate::bench::run(args).await.map(ok),
+        Command::Cluster(cmd) => super::cluster::run(cmd).await.map(ok),
     }
 }
 

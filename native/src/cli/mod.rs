@@ -2,6 +2,7 @@
 //! commands (modelled on the `nats` CLI).
 //!
 //! - [`app`]: parsing and dispatch of `rill ...`.
+//! - [`cluster`]: `rill cluster up | gen`, a local cluster and configs for real machines.
 //! - [`connect`]: connection flags, environment and contexts → an async-nats client.
 //! - [`format`]: tables, aligned info pages, sizes, durations, times, colour, progress, JSON.
 //! - [`context`]: `rill context ...`, natscli-compatible context files.
@@ -12,10 +13,12 @@
 //! - [`prompt`]: questions answered on a terminal, or by flags and defaults.
 //! - [`stream`]: `rill stream add | info | ls | edit | rm | purge | get | view | report`.
 //! - [`server`]: `rill server info | ping | list | check`; [`account`]: `rill account info`.
+//! - [`stepdown`]: leader step-down of a stream's or consumer's Raft group.
 //! - [`server_cmd`]: `rill-server [flags]` / `rill server [flags]`, running a server.
 
 pub mod account;
 pub mod app;
+pub mod cluster;
 pub mod connect;
 pub mod consumer;
 pub mod context;
@@ -27,4 +30,5 @@ pub mod object;
 pub mod prompt;
 pub mod server;
 pub mod server_cmd;
+pub mod stepdown;
 pub mod stream;

@@ -3,6 +3,7 @@
 //! - [`add`]: the seed's questions (or flags) → a durable consumer, then its page.
 //! - [`show`]: the information page and the `ls` table.
 //! - [`next`]: pull, print and acknowledge messages one at a time.
+//! - `cluster step-down`: a new leader for a replicated consumer ([`crate::cli::stepdown`]).
 
 pub mod add;
 pub mod next;
@@ -18,6 +19,7 @@ use crate::cli::connect::ConnectArgs;
 use crate::cli::format::json::print_json;
 use crate::cli::js_api::{check_name, name_missing, JsApi};
 use crate::cli::prompt::Prompter;
+use crate::cli::stepdown::{step_down, Target};
 
 /// `rill consumer ...`.
 #[derive(clap::Subcommand, Debug, Clone)]
@@ -77,6 +79,31 @@ pub enum ConsumerCmd {
     },
     /// Fetch, print and acknowledge messages from a pull consumer.
     Next(next::NextArgs),
+    /// Manage a replicated consumer's Raft group: `step-down`.
+    #[command(subcommand)]
+    Cluster(ConsumerClusterCmd),
+}
+
+/// `rill consumer cluster ...`.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum ConsumerClusterCmd {
+    /// Force a new leader election by standing down the current leader.
+    #[command(
+        alias = "stepdown",
+        alias = "sd",
+        alias = "elect",
+        alias = "down",
+        alias = "d"
+    )]
+    StepDown {
+        /// Stream name.
+        stream: String,
+        /// Consumer name.
+        consumer: String,
+        /// Connection options.
+        #[command(flatten)]
+        conn: ConnectArgs,
+    },
 }
 
 impl ConsumerCmd {
@@ -88,6 +115,7 @@ impl ConsumerCmd {
             | ConsumerCmd::Ls { conn, .. }
             | ConsumerCmd::Rm { conn, .. } => conn,
             ConsumerCmd::Next(a) => &mut a.conn,
+            ConsumerCmd::Cluster(ConsumerClusterCmd::StepDown { conn, .. }) => conn,
         }
     }
 }
@@ -135,6 +163,21 @@ pub async fn run(cmd: ConsumerCmd) -> anyhow::Result<()> {
             conn,
         } => run_rm(&stream, &consumer, force, &conn).await,
         ConsumerCmd::Next(args) => next::run(args).await,
+        ConsumerCmd::Cluster(ConsumerClusterCmd::StepDown {
+            stream,
+            consumer,
+            conn,
+        }) => {
+            check_name("stream", &stream)?;
+            check_name("consumer", &consumer)?;
+            let api = JsApi::connect(&conn).await?;
+            let target = Target::Consumer(stream.clone(), consumer.clone());
+            step_down(&api, &target).await?;
+            let (info, _) = consumer_info(&api, &stream, &consumer).await?;
+            println!();
+            print!("{}", show::render_info(&info));
+            Ok(())
+        }
     }
 }
 

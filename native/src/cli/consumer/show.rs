@@ -34,10 +34,11 @@ fn indented(fields: &Fields) -> String {
         .render()
         .lines()
         .map(|l| {
-            if l.is_empty() {
-                "\n".to_string()
-            } else {
+            // Field lines start with their alignment padding; headings are not indented.
+            if l.starts_with(' ') {
                 format!("{INDENT}{l}\n")
+            } else {
+                format!("{l}\n")
             }
         })
         .collect()
@@ -205,16 +206,19 @@ pub fn render_info(info: &ConsumerInfo) -> String {
         info.name,
         rfc3339(info.created.unix_nanos())
     );
-    out.push_str(&indented(&configuration(info)));
+    // Configuration and cluster share one column of labels, as in the seed's pages.
+    let mut f = configuration(info);
     if let Some(cluster) = info.cluster.as_ref().filter(|c| !c.leader.is_empty()) {
-        let mut f = Fields::new();
+        f.blank().text("Cluster Information:").blank();
         if !cluster.name.is_empty() {
             f.field("Name", &cluster.name);
         }
         f.field("Leader", &cluster.leader);
-        out.push_str("\nCluster Information:\n\n");
-        out.push_str(&indented(&f));
+        for peer in &cluster.replicas {
+            f.field("Replica", crate::cli::stream::page::replica_line(peer));
+        }
     }
+    out.push_str(&indented(&f));
     out.push_str("\nState:\n\n");
     out.push_str(&indented(&state(info)));
     out
@@ -292,5 +296,47 @@ mod tests {
             ),
             "{page}"
         );
+    }
+
+    #[test]
+    fn cluster_section_lists_replicas_aligned_with_the_configuration() {
+        use rill_core::jetstream::api::{ClusterInfo, PeerInfo};
+        let mut info = ConsumerInfo {
+            stream_name: "my_stream".into(),
+            name: "foo_consumer2".into(),
+            ..ConsumerInfo::default()
+        };
+        info.config.durable_name = "foo_consumer2".into();
+        info.config.max_waiting = 512;
+        info.cluster = Some(ClusterInfo {
+            name: "C1".into(),
+            leader: "n155".into(),
+            replicas: vec![
+                PeerInfo {
+                    name: "n157".into(),
+                    current: false,
+                    ..PeerInfo::default()
+                },
+                PeerInfo {
+                    name: "n156".into(),
+                    current: true,
+                    active: 2_000_000,
+                    ..PeerInfo::default()
+                },
+            ],
+            ..ClusterInfo::default()
+        });
+        let page = render_info(&info);
+        let expected = "   Max Waiting Pulls: 512\n\
+                        \n\
+                        Cluster Information:\n\
+                        \n\
+                        \x20               Name: C1\n\
+                        \x20             Leader: n155\n\
+                        \x20            Replica: n157, outdated, not seen\n\
+                        \x20            Replica: n156, current, seen 0.00s ago\n\
+                        \n\
+                        State:\n";
+        assert!(page.contains(expected), "{page}");
     }
 }

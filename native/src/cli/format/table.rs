@@ -30,6 +30,7 @@ pub struct Table {
     header: Vec<String>,
     align: Vec<Align>,
     rows: Vec<Vec<String>>,
+    footer: Option<Vec<String>>,
 }
 
 /// Characters shown on screen: ANSI escape sequences (`ESC [ ... m`) take no room.
@@ -91,6 +92,13 @@ impl Table {
         self.rows.push(row);
     }
 
+    /// A last row under a rule (totals); missing cells are empty.
+    pub fn footer<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        let mut row: Vec<String> = cells.into_iter().map(Into::into).collect();
+        row.resize(self.header.len(), String::new());
+        self.footer = Some(row);
+    }
+
     /// Number of data rows.
     pub fn len(&self) -> usize {
         self.rows.len()
@@ -103,7 +111,7 @@ impl Table {
 
     fn widths(&self) -> Vec<usize> {
         let mut widths: Vec<usize> = self.header.iter().map(|h| visible_width(h)).collect();
-        for row in &self.rows {
+        for row in self.rows.iter().chain(&self.footer) {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(visible_width(cell));
             }
@@ -168,6 +176,12 @@ impl Table {
             out.push_str(&self.line(row, &widths));
             out.push('\n');
         }
+        if let Some(footer) = &self.footer {
+            out.push_str(&Self::rule(&widths, '├', '┼', '┤'));
+            out.push('\n');
+            out.push_str(&self.line(footer, &widths));
+            out.push('\n');
+        }
         out.push_str(&Self::rule(&widths, '╰', '┴', '╯'));
         out.push('\n');
         out
@@ -225,5 +239,22 @@ mod tests {
         t.row(["1"]);
         assert!(t.render().starts_with("╭───┬───╮\n│ A │ B │\n"));
         assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn footer_sits_under_a_rule_and_widens_its_columns() {
+        let mut t = Table::new(["Server", "Streams"]);
+        t.row(["n1", "1"]);
+        t.footer(["", "1,000"]);
+        let expected = "\
+╭────────┬─────────╮
+│ Server │ Streams │
+├────────┼─────────┤
+│ n1     │ 1       │
+├────────┼─────────┤
+│        │ 1,000   │
+╰────────┴─────────╯
+";
+        assert_eq!(t.render(), expected);
     }
 }

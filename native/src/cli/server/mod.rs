@@ -1,15 +1,21 @@
-//! `rill server info | ping | list | check connection | check jetstream`.
+//! `rill server info | ping | list | check connection | check jetstream | report jetstream |
+//! cluster step-down | cluster peer-remove`.
 //!
 //! nats-server answers these from its system account (`$SYS.REQ.SERVER.PING.*`); Rill has no
-//! system account requests yet, so every command here works from what any server gives any
-//! client: the `INFO` of the server it is connected to, round trips through it, and
+//! system account requests yet, so `info`, `ping`, `list` and `check` work from what any server
+//! gives any client: the `INFO` of the server it is connected to, round trips through it, and
 //! `$JS.API.INFO`. Against a cluster they therefore describe the connected server only.
+//! `report jetstream` and `cluster ...` ask every server through [`sys`] (`$SYS.REQ.SERVER.PING.JSZ`)
+//! and need a system-account user on nats-server.
 
 pub mod check;
+pub mod cluster;
 mod info;
 mod list;
 mod nagios;
 mod ping;
+pub mod report;
+pub mod sys;
 
 use std::process::ExitCode;
 
@@ -54,6 +60,12 @@ pub enum ServerCmd {
     /// Nagios-style health checks (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
     #[command(subcommand)]
     Check(check::CheckCmd),
+    /// Reports about every server: `jetstream`.
+    #[command(subcommand)]
+    Report(report::ReportCmd),
+    /// Manage the JetStream meta group: `step-down`, `peer-remove`.
+    #[command(subcommand, alias = "raft")]
+    Cluster(cluster::ServerClusterCmd),
 }
 
 impl ServerCmd {
@@ -64,6 +76,8 @@ impl ServerCmd {
             | ServerCmd::Ping { conn, .. }
             | ServerCmd::List { conn, .. } => conn,
             ServerCmd::Check(check) => check.conn_mut(),
+            ServerCmd::Report(report) => report.conn_mut(),
+            ServerCmd::Cluster(cluster) => cluster.conn_mut(),
         }
     }
 }
@@ -75,6 +89,8 @@ pub async fn run(cmd: ServerCmd) -> anyhow::Result<ExitCode> {
         ServerCmd::Ping { count, json, conn } => ping::run(count, json, conn).await?,
         ServerCmd::List { json, conn } => list::run(json, conn).await?,
         ServerCmd::Check(check) => return check::run(check).await,
+        ServerCmd::Report(report) => report::run(report).await?,
+        ServerCmd::Cluster(cluster) => cluster::run(cluster).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,10 +4,12 @@
 //! - [`api`]: JetStream API requests and their errors.
 //! - [`config`]: the questions of `add` and the flags they share with `edit`.
 //! - [`page`]: the "Information for Stream" block.
+//! - [`cluster`]: `cluster step-down`.
 //! - [`admin`]: add, info, edit, rm, purge; [`list`]: ls, report; [`messages`]: get, view.
 
 pub mod admin;
 pub mod api;
+pub mod cluster;
 pub mod config;
 pub mod list;
 pub mod messages;
@@ -42,6 +44,9 @@ pub enum StreamCmd {
     View(messages::ViewArgs),
     /// A table of all streams.
     Report(list::ReportArgs),
+    /// Manage a replicated stream's Raft group: `step-down`.
+    #[command(subcommand)]
+    Cluster(cluster::StreamClusterCmd),
 }
 
 impl StreamCmd {
@@ -57,6 +62,7 @@ impl StreamCmd {
             StreamCmd::Get(a) => &mut a.conn,
             StreamCmd::View(a) => &mut a.conn,
             StreamCmd::Report(a) => &mut a.conn,
+            StreamCmd::Cluster(c) => c.conn_mut(),
         }
     }
 }
@@ -73,5 +79,6 @@ pub async fn run(cmd: StreamCmd) -> anyhow::Result<()> {
         StreamCmd::Get(a) => messages::get(a).await,
         StreamCmd::View(a) => messages::view(a).await,
         StreamCmd::Report(a) => list::report(a).await,
+        StreamCmd::Cluster(c) => cluster::run(c).await,
     }
 }

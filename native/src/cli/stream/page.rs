@@ -46,7 +46,7 @@ fn seq_at(seq: u64, ts: Timestamp) -> String {
 }
 
 /// `iZbp...-156, current, seen 0.38s ago` (and `OFFLINE`, `N operations behind`).
-fn replica_line(peer: &PeerInfo) -> String {
+pub fn replica_line(peer: &PeerInfo) -> String {
     let mut line = format!(
         "{}, {}",
         peer.name,
