@@ -43,3 +43,6 @@ pub use status::{GroupStatus, Leadership, ReplicaStatus, Role};
 pub use types::{
     Applied, Command, Entry, LogId, Member, NodeId, Position, Raft, Response, TypeConfig,
 };
+
+#[cfg(test)]
+mod tests;

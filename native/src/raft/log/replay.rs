@@ -74,9 +74,11 @@ impl Replayed {
         if self.purged.as_ref().is_some_and(|p| index <= p.index) {
             return Ok(());
         }
+        // With no entry yet, the first one may start anywhere: segments before it may have
+        // been deleted, their purge restated later; `replay` checks the result at the end.
         let expected = match self.entries.last_key_value() {
             Some((&last, _)) => last + 1,
-            None => self.purged.as_ref().map_or(0, |p| p.index + 1),
+            None => index,
         };
         if index > expected {
             return Err(format!("entry {index} leaves a gap (expected {expected})"));
@@ -103,6 +105,16 @@ pub(super) fn replay(disk: &dyn Disk, group: &str) -> Result<Replayed, LogError>
         let is_last = i + 1 == seqs.len();
         let seg = replay_segment(disk, group, seq, is_last, &mut state)?;
         state.segments.push(seg);
+    }
+    let start = state.purged.as_ref().map_or(0, |p| p.index + 1);
+    if let Some((&first, _)) = state.entries.first_key_value() {
+        if first != start {
+            return Err(LogError::Corrupt {
+                file: state.segments.first().map(|s| s.name.clone()).unwrap_or_default(),
+                offset: 0,
+                reason: format!("log starts at entry {first}, expected {start}"),
+            });
+        }
     }
     Ok(state)
 }
