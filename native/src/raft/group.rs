@@ -105,6 +105,7 @@ impl Group {
             group: opts.name.as_str().into(),
             transport,
             peers: peers.clone(),
+            retry_delay: Duration::from_millis(opts.config.heartbeat_interval_ms),
         };
         let raft = Raft::new(opts.node, Arc::new(config), network, log, sm)
             .await

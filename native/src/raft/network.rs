@@ -117,6 +117,8 @@ pub(crate) struct Network {
     pub group: Arc<str>,
     pub transport: Arc<dyn Transport>,
     pub peers: Arc<PeerTracker>,
+    /// Pause after a failed call before reporting it (the heartbeat interval).
+    pub retry_delay: Duration,
 }
 
 impl RaftNetworkFactory<TypeConfig> for Network {
@@ -128,6 +130,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
             group: self.group.clone(),
             transport: self.transport.clone(),
             peers: self.peers.clone(),
+            retry_delay: self.retry_delay,
         }
     }
 }
@@ -138,6 +141,7 @@ pub(crate) struct PeerClient {
     group: Arc<str>,
     transport: Arc<dyn Transport>,
     peers: Arc<PeerTracker>,
+    retry_delay: Duration,
 }
 
 type RpcResult<T, E> = Result<T, RPCError<NodeId, Member, RaftError<NodeId, E>>>;
@@ -157,9 +161,14 @@ impl PeerClient {
         // Transport failures are network errors, not `Unreachable`: openraft retries them at
         // heartbeat pace instead of entering its backoff (whose wait uses an unbiased
         // `select!`, a source of nondeterminism in simulations).
+        // A failure is reported only after `retry_delay`: openraft retries at once, and a
+        // peer that refuses instantly (not running, no route) would otherwise spin.
         let reply = match tokio::time::timeout(ttl, call).await {
             Ok(Ok(reply)) => reply,
-            Ok(Err(e)) => return Err(net(&e)),
+            Ok(Err(e)) => {
+                tokio::time::sleep(self.retry_delay).await;
+                return Err(net(&e));
+            }
             Err(_) => return Err(net(&TransportError::Timeout(self.target))),
         };
         let res: Result<Resp, RaftError<NodeId, E>> = decode(&reply).map_err(|e| net(&e))?;

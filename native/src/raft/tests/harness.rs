@@ -157,14 +157,22 @@ impl Cluster {
         self.nodes.values().filter(|n| n.group.is_some()).map(|n| n.id).collect()
     }
 
-    /// Waits until a running node leads (as all running nodes with a known leader agree).
+    /// Waits until every running node knows the same leader in the same term, and that
+    /// leader is running.
     pub async fn wait_leader(&self, within: Duration) -> NodeId {
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            for id in self.running() {
-                let g = self.group(id);
-                if g.leadership().borrow().is_leader {
-                    return id;
+            let seen: Vec<_> = self
+                .running()
+                .into_iter()
+                .map(|id| *self.group(id).leadership().borrow())
+                .collect();
+            if let Some(first) = seen.first() {
+                let agreed = seen.iter().all(|l| l.leader == first.leader && l.term == first.term);
+                if let (true, Some(l)) = (agreed, first.leader) {
+                    if self.running().contains(&l) {
+                        return l;
+                    }
                 }
             }
             assert!(tokio::time::Instant::now() < deadline, "no leader within {within:?}");
