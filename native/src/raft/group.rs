@@ -88,6 +88,7 @@ impl Group {
         let log = LogStore::open(
             opts.disk.clone(),
             &opts.name,
+            checkpoint.as_ref().map(|c| *c.last_applied()),
             shared.purge_floor.clone(),
             opts.config.segment_bytes_max,
         )

@@ -52,6 +52,51 @@ pub(super) struct Replayed {
 }
 
 impl Replayed {
+    /// Forgets entries covered by the machine's durable checkpoint when the log has a gap at
+    /// or below it (entries were appended past an installed snapshot before the purge), then
+    /// checks the entries run without a gap from the purge point. Returns whether it purged.
+    pub fn repair_and_check(&mut self, checkpoint: Option<LogId>) -> Result<bool, LogError> {
+        let mut repaired = false;
+        if let Some(cp) = checkpoint {
+            let behind = self.purged.as_ref().is_none_or(|p| p.index < cp.index);
+            if behind && self.gap_below(cp.index + 1) {
+                self.entries = self.entries.split_off(&(cp.index + 1));
+                self.purged = Some(cp);
+                repaired = true;
+            }
+        }
+        let start = self.purged.as_ref().map_or(0, |p| p.index + 1);
+        let mut expected = start;
+        for &index in self.entries.keys() {
+            if index != expected {
+                return Err(LogError::Corrupt {
+                    file: self
+                        .segments
+                        .first()
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default(),
+                    offset: 0,
+                    reason: format!("entry {index} follows a gap (expected {expected})"),
+                });
+            }
+            expected += 1;
+        }
+        Ok(repaired)
+    }
+
+    /// Whether an entry at or below `upto` does not follow its predecessor.
+    fn gap_below(&self, upto: u64) -> bool {
+        let start = self.purged.as_ref().map_or(0, |p| p.index + 1);
+        let mut expected = start;
+        for &index in self.entries.range(..=upto).map(|(i, _)| i) {
+            if index != expected {
+                return true;
+            }
+            expected += 1;
+        }
+        false
+    }
+
     /// Applies one record; `Err` (a reason) when it cannot follow what came before.
     fn apply(&mut self, rec: LogRecord) -> Result<(), String> {
         match rec {
@@ -74,15 +119,9 @@ impl Replayed {
         if self.purged.as_ref().is_some_and(|p| index <= p.index) {
             return Ok(());
         }
-        // With no entry yet, the first one may start anywhere: segments before it may have
-        // been deleted, their purge restated later; `replay` checks the result at the end.
-        let expected = match self.entries.last_key_value() {
-            Some((&last, _)) => last + 1,
-            None => index,
-        };
-        if index > expected {
-            return Err(format!("entry {index} leaves a gap (expected {expected})"));
-        }
+        // A gap is legal on disk: after installing a snapshot, openraft appends entries past
+        // it before it purges the log below it. The store repairs it at open with the
+        // machine's checkpoint and checks contiguity then.
         // An index at or below the last one replaces the suffix (openraft truncates first;
         // this keeps replay equal to what the writer saw either way).
         drop(self.entries.split_off(&index));
@@ -105,16 +144,6 @@ pub(super) fn replay(disk: &dyn Disk, group: &str) -> Result<Replayed, LogError>
         let is_last = i + 1 == seqs.len();
         let seg = replay_segment(disk, group, seq, is_last, &mut state)?;
         state.segments.push(seg);
-    }
-    let start = state.purged.as_ref().map_or(0, |p| p.index + 1);
-    if let Some((&first, _)) = state.entries.first_key_value() {
-        if first != start {
-            return Err(LogError::Corrupt {
-                file: state.segments.first().map(|s| s.name.clone()).unwrap_or_default(),
-                offset: 0,
-                reason: format!("log starts at entry {first}, expected {start}"),
-            });
-        }
     }
     Ok(state)
 }

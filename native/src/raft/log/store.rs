@@ -60,15 +60,18 @@ impl Drop for LogStore {
 }
 
 impl LogStore {
-    /// Opens (or creates) the log on `disk`, cutting a torn tail. `purge_floor` holds one past
-    /// the index of the machine's durable checkpoint; the store never purges at or above it.
+    /// Opens (or creates) the log on `disk`, cutting a torn tail. `checkpoint` is the log id
+    /// of the machine's durable checkpoint; `purge_floor` holds one past its index (it moves
+    /// with later checkpoints) and the store never purges at or above it.
     pub async fn open(
         disk: Arc<dyn Disk>,
         group: &str,
+        checkpoint: Option<LogId>,
         purge_floor: Arc<AtomicU64>,
         segment_bytes_max: u64,
     ) -> Result<Self, LogError> {
         let mut st = replay(&*disk, group)?;
+        let repaired = st.repair_and_check(checkpoint)?;
         let fresh = st.segments.is_empty();
         let active = st.segments.pop().unwrap_or_else(|| Segment::new(1));
         let queue = FlushQueue::new(active.name.clone());
@@ -91,9 +94,15 @@ impl LogStore {
             segment_bytes_max: segment_bytes_max.max(4096),
             buf: Vec::new(),
         };
-        if fresh {
-            // Create the first segment durably so an empty log reopens as one.
-            store.write(&[]).map_err(|_| LogError::Poisoned)?;
+        if fresh || repaired {
+            // Create the first segment durably so an empty log reopens as one; restate the
+            // purge point a repair moved.
+            let recs = if repaired {
+                store.state_records()
+            } else {
+                Vec::new()
+            };
+            store.write(&recs).map_err(|_| LogError::Poisoned)?;
             store.sync_active().await?;
         }
         Ok(store)

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use super::harness::{members, test_config, temp_dir, Cluster};
+use super::harness::{members, temp_dir, test_config, Cluster};
 use crate::raft::{GroupConfig, Member, RaftLayerError, Role};
 
 const SEC: Duration = Duration::from_secs(1);
@@ -84,7 +84,10 @@ async fn raft_cluster_far_behind_node_catches_up_by_snapshot() {
         c.propose(v, 5 * SEC).await.unwrap();
     }
     let purged = c.group(leader).raft().metrics().borrow().purged;
-    assert!(purged.is_some_and(|p| p.index > 100), "leader purged its log: {purged:?}");
+    assert!(
+        purged.is_some_and(|p| p.index > 100),
+        "leader purged its log: {purged:?}"
+    );
     c.start(behind, None).await;
     let last = c.group(leader).status().last_log_index;
     c.wait_applied(last, 20 * SEC).await;
@@ -115,7 +118,8 @@ async fn raft_cluster_step_down_moves_leadership() {
     assert_ne!(new, old);
     assert_eq!(c.wait_leader(10 * SEC).await, new);
     c.propose(2, 5 * SEC).await.unwrap();
-    c.wait_applied(c.group(new).status().last_log_index, 5 * SEC).await;
+    c.wait_applied(c.group(new).status().last_log_index, 5 * SEC)
+        .await;
     assert_replicas_equal(&c);
     c.shutdown().await;
 }
@@ -131,16 +135,32 @@ async fn raft_cluster_adds_and_removes_members() {
         c.propose(v, 5 * SEC).await.unwrap();
     }
     c.start(4, None).await;
-    c.group(leader).add_member(4, Member::new("n4")).await.unwrap();
-    let voters: Vec<u64> = c.group(leader).raft().metrics().borrow().membership_config.membership().voter_ids().collect();
+    c.group(leader)
+        .add_member(4, Member::new("n4"))
+        .await
+        .unwrap();
+    let voters: Vec<u64> = c
+        .group(leader)
+        .raft()
+        .metrics()
+        .borrow()
+        .membership_config
+        .membership()
+        .voter_ids()
+        .collect();
     assert_eq!(voters, vec![1, 2, 3, 4]);
-    let removed = c.running().into_iter().find(|&id| id != leader && id != 4).unwrap();
+    let removed = c
+        .running()
+        .into_iter()
+        .find(|&id| id != leader && id != 4)
+        .unwrap();
     c.group(leader).remove_member(removed).await.unwrap();
     c.stop(removed).await;
     for v in 50..100 {
         c.propose(v, 5 * SEC).await.unwrap();
     }
-    c.wait_applied(c.group(leader).status().last_log_index, 10 * SEC).await;
+    c.wait_applied(c.group(leader).status().last_log_index, 10 * SEC)
+        .await;
     assert_replicas_equal(&c);
     assert_eq!(c.state(4).values, (0..100).collect::<Vec<_>>());
     let st = c.group(leader).status();
@@ -156,21 +176,33 @@ async fn raft_cluster_minority_cannot_commit_majority_can_and_heal_converges() {
     let others: Vec<u64> = c.running().into_iter().filter(|&id| id != old).collect();
     c.net.partition(&[&[old], &others]);
     // The isolated leader cannot commit.
-    let stuck = tokio::time::timeout(3 * SEC, c.group(old).propose(7u64.to_le_bytes().to_vec())).await;
-    assert!(!matches!(stuck, Ok(Ok(_))), "a minority committed: {stuck:?}");
+    let stuck =
+        tokio::time::timeout(3 * SEC, c.group(old).propose(7u64.to_le_bytes().to_vec())).await;
+    assert!(
+        !matches!(stuck, Ok(Ok(_))),
+        "a minority committed: {stuck:?}"
+    );
     // The majority elects a leader and commits.
     let new = loop {
-        let l = others.iter().copied().find(|&id| c.group(id).leadership().borrow().is_leader);
+        let l = others
+            .iter()
+            .copied()
+            .find(|&id| c.group(id).leadership().borrow().is_leader);
         if let Some(l) = l {
             break l;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    c.group(new).propose(8u64.to_le_bytes().to_vec()).await.unwrap();
+    c.group(new)
+        .propose(8u64.to_le_bytes().to_vec())
+        .await
+        .unwrap();
     c.net.heal();
-    c.wait_applied(c.group(new).status().last_log_index, 10 * SEC).await;
+    c.wait_applied(c.group(new).status().last_log_index, 10 * SEC)
+        .await;
     tokio::time::sleep(SEC).await;
-    c.wait_applied(c.group(new).status().last_log_index, 10 * SEC).await;
+    c.wait_applied(c.group(new).status().last_log_index, 10 * SEC)
+        .await;
     assert_replicas_equal(&c);
     assert!(c.state(old).values.contains(&8));
     c.shutdown().await;
@@ -193,7 +225,8 @@ async fn raft_cluster_on_real_files_survives_a_full_restart() {
     }
     let leader = c.wait_leader(10 * SEC).await;
     c.propose(200, 5 * SEC).await.unwrap();
-    c.wait_applied(c.group(leader).status().last_log_index, 10 * SEC).await;
+    c.wait_applied(c.group(leader).status().last_log_index, 10 * SEC)
+        .await;
     assert_replicas_equal(&c);
     assert_eq!(c.state(leader).values, (0..=200).collect::<Vec<_>>());
     let _ = members(&[1]);

@@ -47,7 +47,9 @@ pub fn test_config() -> GroupConfig {
 }
 
 pub fn members(ids: &[NodeId]) -> BTreeMap<NodeId, Member> {
-    ids.iter().map(|&i| (i, Member::new(format!("n{i}")))).collect()
+    ids.iter()
+        .map(|&i| (i, Member::new(format!("n{i}"))))
+        .collect()
 }
 
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -154,7 +156,11 @@ impl Cluster {
     }
 
     pub fn running(&self) -> Vec<NodeId> {
-        self.nodes.values().filter(|n| n.group.is_some()).map(|n| n.id).collect()
+        self.nodes
+            .values()
+            .filter(|n| n.group.is_some())
+            .map(|n| n.id)
+            .collect()
     }
 
     /// Waits until every running node knows the same leader in the same term, and that
@@ -168,14 +174,19 @@ impl Cluster {
                 .map(|id| *self.group(id).leadership().borrow())
                 .collect();
             if let Some(first) = seen.first() {
-                let agreed = seen.iter().all(|l| l.leader == first.leader && l.term == first.term);
+                let agreed = seen
+                    .iter()
+                    .all(|l| l.leader == first.leader && l.term == first.term);
                 if let (true, Some(l)) = (agreed, first.leader) {
                     if self.running().contains(&l) {
                         return l;
                     }
                 }
             }
-            assert!(tokio::time::Instant::now() < deadline, "no leader within {within:?}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no leader within {within:?}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -188,12 +199,18 @@ impl Cluster {
             let id = target.unwrap_or_else(|| self.running()[0]);
             let res = match self.nodes[&id].group.as_ref() {
                 Some(g) => g.propose(v.to_le_bytes().to_vec()).await,
-                None => Err(ProposeError::NotLeader { leader: None, server: None }),
+                None => Err(ProposeError::NotLeader {
+                    leader: None,
+                    server: None,
+                }),
             };
             match res {
                 Ok(r) => return Ok(u64::from_le_bytes(r.try_into().unwrap())),
-                Err(ProposeError::NotLeader { leader, .. }) if tokio::time::Instant::now() < deadline => {
-                    target = leader.filter(|l| self.nodes.get(l).is_some_and(|n| n.group.is_some()));
+                Err(ProposeError::NotLeader { leader, .. })
+                    if tokio::time::Instant::now() < deadline =>
+                {
+                    target =
+                        leader.filter(|l| self.nodes.get(l).is_some_and(|n| n.group.is_some()));
                     if target.is_none() {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }

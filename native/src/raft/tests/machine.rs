@@ -58,7 +58,8 @@ impl ListMachine {
 
     async fn persist(&self, tag: &Checkpoint) -> Result<(), MachineError> {
         let st = self.state.lock().unwrap().clone();
-        let bytes = postcard::to_stdvec(&(st, tag.to_bytes())).map_err(|e| MachineError::Other(e.to_string()))?;
+        let bytes = postcard::to_stdvec(&(st, tag.to_bytes()))
+            .map_err(|e| MachineError::Other(e.to_string()))?;
         self.disk.write_atomic(FILE, bytes).await?;
         Ok(())
     }
@@ -79,11 +80,18 @@ impl Machine for ListMachine {
         Ok(Some(tag))
     }
 
-    async fn apply(&mut self, commands: Vec<Applied>, through: Position) -> Result<Vec<Vec<u8>>, MachineError> {
+    async fn apply(
+        &mut self,
+        commands: Vec<Applied>,
+        through: Position,
+    ) -> Result<Vec<Vec<u8>>, MachineError> {
         let mut out = Vec::with_capacity(commands.len());
         for c in commands {
             let v = u64::from_le_bytes(
-                c.command.as_slice().try_into().map_err(|_| MachineError::Other("bad command".into()))?,
+                c.command
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| MachineError::Other("bad command".into()))?,
             );
             let hash = {
                 let mut st = self.state.lock().unwrap();
@@ -109,7 +117,8 @@ impl Machine for ListMachine {
     }
 
     async fn import(&mut self, data: Vec<u8>, at: &Checkpoint) -> Result<(), MachineError> {
-        let st: ListState = postcard::from_bytes(&data).map_err(|e| MachineError::Corrupt(e.to_string()))?;
+        let st: ListState =
+            postcard::from_bytes(&data).map_err(|e| MachineError::Corrupt(e.to_string()))?;
         *self.state.lock().unwrap() = st;
         *self.applied.lock().unwrap() = at.index();
         let hash = self.state.lock().unwrap().hash;

@@ -50,7 +50,11 @@ fn sim_config() -> GroupConfig {
 }
 
 /// Records every (term, leader) any node reports; fails on two leaders in one term.
-fn watch_leaders(c: &Cluster, leaders: &Arc<Mutex<BTreeMap<u64, NodeId>>>, bad: &Arc<Mutex<Vec<String>>>) {
+fn watch_leaders(
+    c: &Cluster,
+    leaders: &Arc<Mutex<BTreeMap<u64, NodeId>>>,
+    bad: &Arc<Mutex<Vec<String>>>,
+) {
     for id in c.running() {
         let mut rx = c.group(id).leadership();
         let (leaders, bad) = (leaders.clone(), bad.clone());
@@ -61,7 +65,9 @@ fn watch_leaders(c: &Cluster, leaders: &Arc<Mutex<BTreeMap<u64, NodeId>>>, bad: 
                     let mut map = leaders.lock().unwrap();
                     let prev = *map.entry(l.term).or_insert(id);
                     if prev != id {
-                        bad.lock().unwrap().push(format!("term {}: leaders {prev} and {id}", l.term));
+                        bad.lock()
+                            .unwrap()
+                            .push(format!("term {}: leaders {prev} and {id}", l.term));
                     }
                 }
                 if rx.changed().await.is_err() {
@@ -72,7 +78,12 @@ fn watch_leaders(c: &Cluster, leaders: &Arc<Mutex<BTreeMap<u64, NodeId>>>, bad: 
     }
 }
 
-async fn chaos_step(c: &mut Cluster, rng: &mut Rng, leaders: &Arc<Mutex<BTreeMap<u64, NodeId>>>, bad: &Arc<Mutex<Vec<String>>>) {
+async fn chaos_step(
+    c: &mut Cluster,
+    rng: &mut Rng,
+    leaders: &Arc<Mutex<BTreeMap<u64, NodeId>>>,
+    bad: &Arc<Mutex<Vec<String>>>,
+) {
     match rng.below(6) {
         0 | 1 => {
             let id = NODES[rng.below(3) as usize];
@@ -95,7 +106,12 @@ async fn chaos_step(c: &mut Cluster, rng: &mut Rng, leaders: &Arc<Mutex<BTreeMap
     }
 }
 
-fn watch_leaders_one(c: &Cluster, id: NodeId, leaders: &Arc<Mutex<BTreeMap<u64, NodeId>>>, bad: &Arc<Mutex<Vec<String>>>) {
+fn watch_leaders_one(
+    c: &Cluster,
+    id: NodeId,
+    leaders: &Arc<Mutex<BTreeMap<u64, NodeId>>>,
+    bad: &Arc<Mutex<Vec<String>>>,
+) {
     let mut rx = c.group(id).leadership();
     let (leaders, bad) = (leaders.clone(), bad.clone());
     tokio::spawn(async move {
@@ -105,7 +121,9 @@ fn watch_leaders_one(c: &Cluster, id: NodeId, leaders: &Arc<Mutex<BTreeMap<u64, 
                 let mut map = leaders.lock().unwrap();
                 let prev = *map.entry(l.term).or_insert(id);
                 if prev != id {
-                    bad.lock().unwrap().push(format!("term {}: leaders {prev} and {id}", l.term));
+                    bad.lock()
+                        .unwrap()
+                        .push(format!("term {}: leaders {prev} and {id}", l.term));
                 }
             }
             if rx.changed().await.is_err() {
@@ -133,7 +151,12 @@ async fn run(seed: u64) -> Result<Trace, String> {
             if c.running().is_empty() {
                 break;
             }
-            if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_secs(2), c.propose(next, Duration::from_secs(2))).await {
+            if let Ok(Ok(_)) = tokio::time::timeout(
+                Duration::from_secs(2),
+                c.propose(next, Duration::from_secs(2)),
+            )
+            .await
+            {
                 acked.insert(next);
             }
         }
@@ -151,7 +174,9 @@ async fn run(seed: u64) -> Result<Trace, String> {
     }
     let leader = c.wait_leader(Duration::from_secs(60)).await;
     next += 1;
-    c.propose(next, Duration::from_secs(30)).await.map_err(|e| format!("final proposal: {e}"))?;
+    c.propose(next, Duration::from_secs(30))
+        .await
+        .map_err(|e| format!("final proposal: {e}"))?;
     acked.insert(next);
     let last = c.group(leader).status().last_log_index;
     c.wait_applied(last, Duration::from_secs(60)).await;
@@ -185,8 +210,10 @@ fn check(c: &Cluster, acked: &BTreeSet<u64>, bad: &Arc<Mutex<Vec<String>>>) -> R
         return Err(format!("acknowledged value {lost} lost"));
     }
     // Equal state at every index two nodes both applied.
-    let histories: Vec<BTreeMap<u64, u64>> =
-        NODES.iter().map(|id| c.nodes[id].history.lock().unwrap().clone()).collect();
+    let histories: Vec<BTreeMap<u64, u64>> = NODES
+        .iter()
+        .map(|id| c.nodes[id].history.lock().unwrap().clone())
+        .collect();
     for (i, h) in histories.iter().enumerate() {
         for (idx, hash) in h {
             for other in &histories[i + 1..] {
@@ -207,7 +234,9 @@ fn run_seed(seed: u64) -> Trace {
         .unwrap();
     match rt.block_on(run(seed)) {
         Ok(t) => t,
-        Err(e) => panic!("raft simulation failed with seed {seed} (replay: RILL_SIM_SEED={seed}): {e}"),
+        Err(e) => {
+            panic!("raft simulation failed with seed {seed} (replay: RILL_SIM_SEED={seed}): {e}")
+        }
     }
 }
 
@@ -217,16 +246,25 @@ struct SeedGuard(u64);
 impl Drop for SeedGuard {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            eprintln!("raft simulation failed with seed {0} (replay: RILL_SIM_SEED={0})", self.0);
+            eprintln!(
+                "raft simulation failed with seed {0} (replay: RILL_SIM_SEED={0})",
+                self.0
+            );
         }
     }
 }
 
 fn seeds() -> Vec<u64> {
-    if let Some(s) = std::env::var("RILL_SIM_SEED").ok().and_then(|s| s.parse().ok()) {
+    if let Some(s) = std::env::var("RILL_SIM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
         return vec![s];
     }
-    let n = std::env::var("RILL_SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(SEEDS_DEFAULT);
+    let n = std::env::var("RILL_SIM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SEEDS_DEFAULT);
     (0..n).collect()
 }
 
