@@ -9,4 +9,5 @@ pub mod flags;
 pub mod jetstream;
 pub mod logging;
 pub mod options;
+pub mod raft;
 pub mod server;
