@@ -1,5 +1,6 @@
 //! JetStream on the native runtime: the service task, file storage, sled metadata.
 
+pub mod cluster;
 mod consumers_api;
 mod effects;
 pub mod filestore;

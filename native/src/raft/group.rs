@@ -257,6 +257,23 @@ impl Group {
         }
     }
 
+    /// Stops the group on this node through a shared handle (its files stay, unless
+    /// `delete`): what [`Group::shutdown`] and [`Group::delete`] do, for a group other tasks
+    /// still hold. Later calls on any handle fail as from a stopped group.
+    pub async fn stop(&self, delete: bool) -> Result<(), RaftLayerError> {
+        self.registry.remove(&self.name);
+        self.raft
+            .shutdown()
+            .await
+            .map_err(|e| RaftLayerError::Raft(e.to_string()))?;
+        if delete {
+            self.disk
+                .destroy()
+                .map_err(|e| super::error::LogError::io("delete group files", e))?;
+        }
+        Ok(())
+    }
+
     /// Stops the group on this node (its files stay).
     pub async fn shutdown(self) -> Result<(), RaftLayerError> {
         self.registry.remove(&self.name);
