@@ -167,6 +167,34 @@ impl Service {
         replica
     }
 
+    /// In a cluster, hands requests that are not about a stream held here (stream create,
+    /// names, account info, unknown streams) to the controller; returns whether it did.
+    pub(super) fn route_to_cluster(&mut self, req: &ApiRequest, msg: &Publish) -> bool {
+        if self.cluster.is_none() || self.applying {
+            return false;
+        }
+        let local = match api_scope(req) {
+            ApiScope::Meta => false,
+            ApiScope::StreamRead(n) | ApiScope::StreamWrite(n) | ApiScope::StreamStepdown(n) => {
+                self.streams.contains_key(n)
+            }
+        };
+        if !local {
+            self.forward_to_cluster(msg);
+        }
+        !local
+    }
+
+    /// Sends a request to the cluster controller.
+    pub(super) fn forward_to_cluster(&mut self, msg: &Publish) {
+        if let Some(link) = &self.cluster {
+            let input = super::cluster::controller::ControlInput::Api(msg.clone());
+            if link.tx.send(input).is_err() {
+                warn!("cluster controller gone: API request dropped");
+            }
+        }
+    }
+
     /// Routes an API request about a replicated stream: writes are collected for the
     /// stream's log (by its leader), reads and step-downs answered by its leader only.
     /// Returns false when the request is handled as on a single server.

@@ -57,6 +57,9 @@ pub enum Input {
     Replica(super::replica::ReplicaInput),
     /// From the cluster layer: open, checkpoint, move or close a replicated stream.
     ReplicaAdmin(super::replica_admin::ReplicaAdmin),
+    /// The server runs in a cluster: API requests that are not about this server's streams
+    /// go to the cluster controller.
+    ClusterLink(super::cluster::controller::ControlLink),
 }
 
 /// Which kind of input a sink queues.
@@ -231,6 +234,8 @@ pub struct Service {
     pub(super) applying: bool,
     /// The applied entry's seeded generator (names and ids every replica must agree on).
     pub(super) entropy: Option<crate::server::ids::FastRng>,
+    /// Set in a cluster: where meta-level API requests go.
+    pub(super) cluster: Option<super::cluster::controller::ControlLink>,
 }
 
 /// The wall clock as the core wants it.
@@ -284,6 +289,7 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
         sourcing: Default::default(),
         applying: false,
         entropy: None,
+        cluster: None,
     };
     service.load_streams()?;
     service.load_consumers(unix_now())?;
@@ -408,6 +414,7 @@ impl Service {
                     Input::Jsz(req) => self.answer_jsz(now, req),
                     Input::Replica(r) => self.handle_replica(r),
                     Input::ReplicaAdmin(a) => self.handle_replica_admin(a),
+                    Input::ClusterLink(link) => self.cluster = Some(link),
                 }
             }
             self.replica_timers(now);

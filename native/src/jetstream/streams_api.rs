@@ -54,6 +54,11 @@ impl Service {
     fn handle_api_inner(&mut self, now: UnixNanos, msg: &Publish, subject: String) {
         let req = match ApiRequest::parse(&subject) {
             Ok(r) => r,
+            Err(_) if self.cluster.is_some() && !self.applying => {
+                // Every server got it: the meta leader answers.
+                self.forward_to_cluster(msg);
+                return;
+            }
             Err(e) => {
                 self.api_errors += 1;
                 if let Some(to) = &msg.reply {
@@ -66,7 +71,7 @@ impl Service {
             }
         };
         let kind = req.response_kind().unwrap_or("api");
-        if self.route_replicated(&req, kind, msg) {
+        if self.route_to_cluster(&req, msg) || self.route_replicated(&req, kind, msg) {
             return;
         }
         let result = match self.dispatch_consumer(now, &req, kind, msg) {

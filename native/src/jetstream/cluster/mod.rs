@@ -6,8 +6,14 @@
 //! (`crate::raft`): [`stream_group`] adapts a stream's group to the service and the service to
 //! the layer's `Machine`; [`transport`] carries Raft RPCs as NATS request/reply.
 
+pub mod controller;
+mod meta_api;
+pub mod meta_machine;
+mod request;
 pub mod stream_group;
 pub mod transport;
 
+#[cfg(test)]
+mod tests_meta;
 #[cfg(test)]
 mod tests_three;
