@@ -15,6 +15,7 @@
 //! Barrier rule: `async_nats::Client::flush` does not wait for the server (no PING/PONG in
 //! async-nats 0.51); use [`sync`] before another connection relies on a SUB being registered.
 
+pub mod cluster;
 pub mod http;
 pub mod raw;
 pub mod server;

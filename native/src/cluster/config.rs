@@ -168,7 +168,9 @@ impl ClusterConfig {
 mod tests {
     use super::*;
 
-    fn with(f: impl FnOnce(&mut ServerOptions)) -> Result<Option<ClusterConfig>, ClusterConfigError> {
+    fn with(
+        f: impl FnOnce(&mut ServerOptions),
+    ) -> Result<Option<ClusterConfig>, ClusterConfigError> {
         let mut o = ServerOptions::default();
         f(&mut o);
         ClusterConfig::from_options(&o)
@@ -201,12 +203,22 @@ mod tests {
 
     #[test]
     fn refuses_bad_route_urls() {
-        for bad in ["h:6222", "http://h:1", "nats://h", "nats://u:p@h:1", "nats://h:0", "nats://:5"] {
+        for bad in [
+            "h:6222",
+            "http://h:1",
+            "nats://h",
+            "nats://u:p@h:1",
+            "nats://h:0",
+            "nats://:5",
+        ] {
             let r = with(|o| {
                 o.cluster.listen = Some("127.0.0.1:0".into());
                 o.cluster.routes = vec![bad.into()];
             });
-            assert!(matches!(r, Err(ClusterConfigError::BadRoute { .. })), "{bad}: {r:?}");
+            assert!(
+                matches!(r, Err(ClusterConfigError::BadRoute { .. })),
+                "{bad}: {r:?}"
+            );
         }
     }
 }

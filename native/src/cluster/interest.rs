@@ -23,7 +23,12 @@ impl LocalInterest {
     /// Every announced interest as `RS+` frames (sent to a route when it registers).
     pub(crate) fn write_all(&self, buf: &mut BytesMut) {
         for ((subject, queue), n) in &self.counts {
-            write_rs_plus(buf, GLOBAL_ACCOUNT, subject, queue.as_deref().map(|q| (q, *n)));
+            write_rs_plus(
+                buf,
+                GLOBAL_ACCOUNT,
+                subject,
+                queue.as_deref().map(|q| (q, *n)),
+            );
         }
     }
 
@@ -53,7 +58,12 @@ impl Cluster {
         }
         let weight = *n;
         self.broadcast(|buf| {
-            write_rs_plus(buf, GLOBAL_ACCOUNT, subject, queue.map(|q| (&q[..], weight)))
+            write_rs_plus(
+                buf,
+                GLOBAL_ACCOUNT,
+                subject,
+                queue.map(|q| (&q[..], weight)),
+            )
         });
     }
 
@@ -68,7 +78,9 @@ impl Cluster {
         let left = *n;
         if left == 0 {
             interest.counts.remove(&key);
-            self.broadcast(|buf| write_rs_minus(buf, GLOBAL_ACCOUNT, subject, queue.map(|q| &q[..])));
+            self.broadcast(|buf| {
+                write_rs_minus(buf, GLOBAL_ACCOUNT, subject, queue.map(|q| &q[..]))
+            });
         } else if let Some(q) = queue {
             self.broadcast(|buf| write_rs_plus(buf, GLOBAL_ACCOUNT, subject, Some((&q[..], left))));
         }
@@ -85,7 +97,11 @@ impl Cluster {
 }
 
 /// `RS+` from a route: adds (or re-weighs) a route subscription in the interest index.
-pub(crate) fn remote_sub(shared: &Shared, route: &Arc<Route>, sub: RouteSub) -> Result<(), &'static str> {
+pub(crate) fn remote_sub(
+    shared: &Shared,
+    route: &Arc<Route>,
+    sub: RouteSub,
+) -> Result<(), &'static str> {
     let queue = sub.queue.map(|(q, _weight)| q);
     let key = (sub.subject.clone(), queue.clone());
     let mut subs = lock(&route.remote_subs);
@@ -94,7 +110,10 @@ pub(crate) fn remote_sub(shared: &Shared, route: &Arc<Route>, sub: RouteSub) -> 
         return Ok(());
     }
     if subs.len() >= ROUTE_REMOTE_SUBS_MAX {
-        warn!(rid = route.rid, "route exceeded {ROUTE_REMOTE_SUBS_MAX} remote subscriptions");
+        warn!(
+            rid = route.rid,
+            "route exceeded {ROUTE_REMOTE_SUBS_MAX} remote subscriptions"
+        );
         return Err("maximum subscriptions exceeded");
     }
     let s = Arc::new(Subscription {
@@ -131,7 +150,11 @@ pub(crate) fn remove_all_remote(shared: &Shared, route: &Route) {
     }
     let mut sl = lock(&shared.sublist);
     for s in &subs {
-        sl.remove(&s.subject, s.queue.as_deref(), &crate::server::client::SubRef(s.clone()));
+        sl.remove(
+            &s.subject,
+            s.queue.as_deref(),
+            &crate::server::client::SubRef(s.clone()),
+        );
     }
     shared
         .sublist_genid

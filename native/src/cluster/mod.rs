@@ -144,7 +144,12 @@ impl Cluster {
             .unwrap_or_else(|| (config.listen_host.clone(), listen_addr.port()));
         let (name, name_dynamic) = match &config.name {
             Some(n) => (n.clone(), false),
-            None => (crate::server::ids::random_token::<22>(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), true),
+            None => (
+                crate::server::ids::random_token::<22>(
+                    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                ),
+                true,
+            ),
         };
         let client_urls = if config.no_advertise {
             Vec::new()

@@ -95,7 +95,10 @@ impl Route {
         }
         let bytes = msg.payload.len() as u64 + headers.map_or(0, |h| h.len() as u64);
         self.conn.stats.out_msgs.fetch_add(1, Ordering::Relaxed);
-        self.conn.stats.out_bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.conn
+            .stats
+            .out_bytes
+            .fetch_add(bytes, Ordering::Relaxed);
         flush.add(&self.conn);
         true
     }

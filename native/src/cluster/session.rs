@@ -16,7 +16,10 @@ use tracing::{debug, error, warn};
 use super::config::RouteUrl;
 use super::route::Route;
 use super::table::RegisterError;
-use super::{interest, solicit, Cluster, ROUTE_CONTROL_LINE_BYTES_MAX, ROUTE_FIRST_PING_DELAY, ROUTE_HANDSHAKE_TIMEOUT};
+use super::{
+    interest, solicit, Cluster, ROUTE_CONTROL_LINE_BYTES_MAX, ROUTE_FIRST_PING_DELAY,
+    ROUTE_HANDSHAKE_TIMEOUT,
+};
 use crate::server::client::{lock, CloseKind, FlushList};
 use crate::server::connection::write_loop;
 use crate::server::deliver::{deliver_routed, RouteCache};
@@ -60,7 +63,12 @@ where
 {
     let rid = shared.next_cid.fetch_add(1, Ordering::Relaxed);
     let dialled = matches!(origin, Origin::Dialled { .. });
-    let route = Route::new(rid, addr, dialled, origin == Origin::Dialled { configured: true });
+    let route = Route::new(
+        rid,
+        addr,
+        dialled,
+        origin == Origin::Dialled { configured: true },
+    );
     let (rd, wr) = tokio::io::split(stream);
     let writer = tokio::spawn(write_loop(shared.clone(), route.conn.clone(), wr));
     if dialled {
@@ -183,7 +191,12 @@ impl Session {
     }
 
     /// Acts on one operation; `Some` ends the connection.
-    fn handle(&mut self, op: RouteOp, cache: &mut RouteCache, flush: &mut FlushList) -> Option<RouteEnd> {
+    fn handle(
+        &mut self,
+        op: RouteOp,
+        cache: &mut RouteCache,
+        flush: &mut FlushList,
+    ) -> Option<RouteEnd> {
         let registered = self.registered();
         match op {
             RouteOp::Info(json) => return self.info(&json),
@@ -193,14 +206,21 @@ impl Session {
                     return Some(RouteEnd::Refused);
                 }
             }
-            RouteOp::Ping => self.route.send_control(|b| b.extend_from_slice(b"PONG\r\n")),
+            RouteOp::Ping => self
+                .route
+                .send_control(|b| b.extend_from_slice(b"PONG\r\n")),
             RouteOp::Pong => self.pings_out = 0,
             RouteOp::Ok => {}
             RouteOp::Err(text) => {
-                warn!(rid = self.route.rid, "route error from peer: {}", String::from_utf8_lossy(&text))
+                warn!(
+                    rid = self.route.rid,
+                    "route error from peer: {}",
+                    String::from_utf8_lossy(&text)
+                )
             }
             _ if !registered => {
-                self.route.send_control(|b| write_err(b, "Unknown Protocol Operation"));
+                self.route
+                    .send_control(|b| write_err(b, "Unknown Protocol Operation"));
                 return Some(RouteEnd::Refused);
             }
             RouteOp::Sub(sub) => {
@@ -210,12 +230,16 @@ impl Session {
             }
             RouteOp::Unsub(unsub) => interest::remote_unsub(&self.shared, &self.route, unsub),
             RouteOp::Msg(msg) => {
-                let bytes = msg.payload.len() as u64 + msg.headers.as_ref().map_or(0, |h| h.len() as u64);
+                let bytes =
+                    msg.payload.len() as u64 + msg.headers.as_ref().map_or(0, |h| h.len() as u64);
                 let stats = &self.route.conn.stats;
                 stats.in_msgs.fetch_add(1, Ordering::Relaxed);
                 stats.in_bytes.fetch_add(bytes, Ordering::Relaxed);
                 self.shared.stats.in_msgs.fetch_add(1, Ordering::Relaxed);
-                self.shared.stats.in_bytes.fetch_add(bytes, Ordering::Relaxed);
+                self.shared
+                    .stats
+                    .in_bytes
+                    .fetch_add(bytes, Ordering::Relaxed);
                 deliver_routed(&self.shared, cache, &msg, flush);
             }
         }
@@ -255,7 +279,8 @@ impl Session {
                 "Rejecting route connection: cluster name {:?} does not match {:?}",
                 info.cluster, c.name
             );
-            self.route.send_control(|b| write_err(b, "Cluster Name Conflict"));
+            self.route
+                .send_control(|b| write_err(b, "Cluster Name Conflict"));
             return Some(RouteEnd::Refused);
         }
         *lock(&self.route.remote_client_urls) = info.connect_urls.clone();

@@ -78,7 +78,8 @@ pub(crate) fn spawn_configured(shared: Arc<Shared>, cluster: Arc<Cluster>, url: 
             let delay = match dial(&url).await {
                 Ok((stream, addr)) => {
                     let origin = Origin::Dialled { configured: true };
-                    match session::run(shared.clone(), cluster.clone(), stream, addr, origin).await {
+                    match session::run(shared.clone(), cluster.clone(), stream, addr, origin).await
+                    {
                         RouteEnd::SelfConnect => {
                             debug!("route {} is this server; not dialling it again", url.url);
                             return;
@@ -91,20 +92,38 @@ pub(crate) fn spawn_configured(shared: Arc<Shared>, cluster: Arc<Cluster>, url: 
                         RouteEnd::Closed(Some(id)) => {
                             peer = Some(id);
                             failures = 0;
-                            backoff_delay(0, ROUTE_RECONNECT_DELAY_MIN, ROUTE_RECONNECT_DELAY_MAX, rng.next_u64())
+                            backoff_delay(
+                                0,
+                                ROUTE_RECONNECT_DELAY_MIN,
+                                ROUTE_RECONNECT_DELAY_MAX,
+                                rng.next_u64(),
+                            )
                         }
                         RouteEnd::Refused | RouteEnd::Closed(None) => {
                             failures = failures.saturating_add(1);
-                            backoff_delay(failures, ROUTE_RECONNECT_DELAY_MIN, ROUTE_RECONNECT_DELAY_MAX, rng.next_u64())
+                            backoff_delay(
+                                failures,
+                                ROUTE_RECONNECT_DELAY_MIN,
+                                ROUTE_RECONNECT_DELAY_MAX,
+                                rng.next_u64(),
+                            )
                         }
                     }
                 }
                 Err(e) => {
                     if failures == 0 {
-                        info!("error trying to connect to route {}: {e}; retrying", url.url);
+                        info!(
+                            "error trying to connect to route {}: {e}; retrying",
+                            url.url
+                        );
                     }
                     failures = failures.saturating_add(1);
-                    backoff_delay(failures, ROUTE_RECONNECT_DELAY_MIN, ROUTE_RECONNECT_DELAY_MAX, rng.next_u64())
+                    backoff_delay(
+                        failures,
+                        ROUTE_RECONNECT_DELAY_MIN,
+                        ROUTE_RECONNECT_DELAY_MAX,
+                        rng.next_u64(),
+                    )
                 }
             };
             if !pause(&shared, delay).await {
@@ -116,7 +135,12 @@ pub(crate) fn spawn_configured(shared: Arc<Shared>, cluster: Arc<Cluster>, url: 
 
 /// Dials a route another server told us about, up to `1 + connect_retries` times in a row.
 /// The caller has claimed the dial ([`Cluster::claim_dial`]); it is released at the end.
-pub(crate) fn spawn_implicit(shared: Arc<Shared>, cluster: Arc<Cluster>, url: RouteUrl, peer_id: String) {
+pub(crate) fn spawn_implicit(
+    shared: Arc<Shared>,
+    cluster: Arc<Cluster>,
+    url: RouteUrl,
+    peer_id: String,
+) {
     tokio::spawn(async move {
         let mut rng = FastRng::new();
         let attempts = cluster.config.connect_retries.saturating_add(1);
@@ -128,7 +152,8 @@ pub(crate) fn spawn_implicit(shared: Arc<Shared>, cluster: Arc<Cluster>, url: Ro
             match dial(&url).await {
                 Ok((stream, addr)) => {
                     let origin = Origin::Dialled { configured: false };
-                    match session::run(shared.clone(), cluster.clone(), stream, addr, origin).await {
+                    match session::run(shared.clone(), cluster.clone(), stream, addr, origin).await
+                    {
                         RouteEnd::SelfConnect | RouteEnd::Duplicate(_) => break,
                         RouteEnd::Closed(Some(_)) => failures = 0,
                         RouteEnd::Refused | RouteEnd::Closed(None) => failures += 1,
@@ -139,13 +164,21 @@ pub(crate) fn spawn_implicit(shared: Arc<Shared>, cluster: Arc<Cluster>, url: Ro
                     failures += 1;
                 }
             }
-            let delay = backoff_delay(failures, ROUTE_RECONNECT_DELAY_MIN, ROUTE_RECONNECT_DELAY_MAX, rng.next_u64());
+            let delay = backoff_delay(
+                failures,
+                ROUTE_RECONNECT_DELAY_MIN,
+                ROUTE_RECONNECT_DELAY_MAX,
+                rng.next_u64(),
+            );
             if failures >= attempts || !pause(&shared, delay).await {
                 break;
             }
         }
         if failures >= attempts {
-            warn!("giving up on gossiped route {} after {attempts} attempts", url.url);
+            warn!(
+                "giving up on gossiped route {} after {attempts} attempts",
+                url.url
+            );
         }
         cluster.release_dial(&peer_id);
     });
@@ -158,7 +191,10 @@ mod tests {
     #[test]
     fn backoff_doubles_is_capped_and_jittered_down_to_half() {
         let (min, max) = (Duration::from_millis(100), Duration::from_secs(2));
-        assert_eq!(backoff_delay(0, min, max, 2046), backoff_delay(0, min, max, 1022));
+        assert_eq!(
+            backoff_delay(0, min, max, 2046),
+            backoff_delay(0, min, max, 1022)
+        );
         for f in 0..40 {
             for r in [0u64, 511, 1023, u64::MAX] {
                 let d = backoff_delay(f, min, max, r);

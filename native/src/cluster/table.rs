@@ -35,7 +35,12 @@ pub(crate) enum RegisterError {
 
 /// Which of two routes between the same pair stays: the one dialled by the smaller server id.
 /// Both ends compute the same answer, so exactly one route survives.
-pub(crate) fn new_route_wins(our_id: &str, peer_id: &str, existing_solicited: bool, new_solicited: bool) -> bool {
+pub(crate) fn new_route_wins(
+    our_id: &str,
+    peer_id: &str,
+    existing_solicited: bool,
+    new_solicited: bool,
+) -> bool {
     let dialler = |solicited: bool| if solicited { our_id } else { peer_id };
     let winner = our_id.min(peer_id);
     dialler(existing_solicited) != winner && dialler(new_solicited) == winner
@@ -44,13 +49,24 @@ pub(crate) fn new_route_wins(our_id: &str, peer_id: &str, existing_solicited: bo
 impl Cluster {
     /// Registers `route` (its INFO is set) and sends it all local interest, unless another route
     /// to the same peer wins. A losing existing route is closed.
-    pub(crate) fn register(&self, shared: &Shared, route: &Arc<Route>) -> Result<(), RegisterError> {
+    pub(crate) fn register(
+        &self,
+        shared: &Shared,
+        route: &Arc<Route>,
+    ) -> Result<(), RegisterError> {
         let peer_id = route.remote_id().to_string();
         let replaced = {
             let interest = lock(&self.interest);
             let mut table = lock(&self.table);
             let replaced = match table.routes.get(&peer_id) {
-                Some(old) if !new_route_wins(&self.server_id, &peer_id, old.did_solicit, route.did_solicit) => {
+                Some(old)
+                    if !new_route_wins(
+                        &self.server_id,
+                        &peer_id,
+                        old.did_solicit,
+                        route.did_solicit,
+                    ) =>
+                {
                     return Err(RegisterError::Duplicate)
                 }
                 Some(old) => Some(old.clone()),
@@ -73,8 +89,7 @@ impl Cluster {
         let remote = route.remote.get().cloned().unwrap_or_default();
         info!(
             rid = route.rid,
-            "route connection to {} ({}) established",
-            remote.server_name, remote.ip
+            "route connection to {} ({}) established", remote.server_name, remote.ip
         );
         self.peer_up(&remote);
         self.gossip(route, &remote);

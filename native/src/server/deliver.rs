@@ -228,7 +228,9 @@ pub fn deliver_routed(
         remote_ok: false,
     };
     for group in result.qsubs.iter().filter(|g| msg.queues.contains(&g.name)) {
-        if let Picked::Local = deliver_to_group(shared, cache, &pick, &group.members, &publish, flush) {
+        if let Picked::Local =
+            deliver_to_group(shared, cache, &pick, &group.members, &publish, flush)
+        {
             delivered += 1;
         }
     }
@@ -278,7 +280,12 @@ fn deliver_to_group(
             }
             continue;
         }
-        if !pick.echo && sub.target.client().is_some_and(|c| Arc::ptr_eq(c, pick.from)) {
+        if !pick.echo
+            && sub
+                .target
+                .client()
+                .is_some_and(|c| Arc::ptr_eq(c, pick.from))
+        {
             continue;
         }
         if deliver_one(shared, sub, msg, flush) {

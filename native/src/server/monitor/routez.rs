@@ -23,7 +23,10 @@ pub fn routez(shared: &Shared, q: &Query) -> Value {
         .map(|c| c.routes())
         .unwrap_or_default();
     routes.sort_by_key(|r| r.rid);
-    let list: Vec<Value> = routes.iter().map(|r| route_json(r, with_subs, now)).collect();
+    let list: Vec<Value> = routes
+        .iter()
+        .map(|r| route_json(r, with_subs, now))
+        .collect();
     json!({
         "server_id": shared.info.server_id,
         "server_name": shared.info.server_name,

@@ -1,0 +1,265 @@
+//! Core NATS over routes: mesh formation from one seed, pub/sub, queue groups and
+//! request/reply across nodes, client discovery (`connect_urls`, async INFO), `/routez`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures::StreamExt;
+use rill_tests::cluster::{wait_full_mesh, wait_remote_sub, Node};
+use rill_tests::{assert_no_msg, next_msg, sync, within, RawClient, MSG_TIMEOUT};
+
+/// A, then B and C that only know A.
+fn seed_cluster() -> (Node, Node, Node) {
+    let a = Node::start("A", "rill-test", &[]);
+    let b = Node::start("B", "rill-test", &[a.route_port]);
+    let c = Node::start("C", "rill-test", &[a.route_port]);
+    (a, b, c)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_forms_full_mesh_from_one_seed_route() {
+    let (a, b, c) = seed_cluster();
+    wait_full_mesh(&[&a, &b, &c]).await;
+    for n in [&a, &b, &c] {
+        let z = n.routez();
+        assert_eq!(z["num_routes"], 2, "{}: {z}", n.name);
+        for r in z["routes"].as_array().unwrap() {
+            assert!(r["remote_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with('N')));
+        }
+    }
+    // B and C dialled A because it is configured; the B–C route came from gossip.
+    let az = a.routez();
+    assert!(az["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["did_solicit"] == false));
+    let bz = b.routez();
+    let to_a = bz["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["remote_name"] == "A")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (to_a["did_solicit"].clone(), to_a["is_configured"].clone()),
+        (true.into(), true.into())
+    );
+
+    // A client of A learns every node's client URL.
+    let raw = RawClient::connect(&a.server.addr()).await;
+    let mut urls: Vec<String> = raw.info["connect_urls"]
+        .as_array()
+        .expect("connect_urls in INFO")
+        .iter()
+        .map(|u| u.as_str().unwrap().to_string())
+        .collect();
+    urls.sort();
+    let mut want: Vec<String> = [&a, &b, &c].iter().map(|n| n.server.addr()).collect();
+    want.sort();
+    assert_eq!(urls, want);
+    let varz = rill_tests::http::get_json(a.server.monitor_port(), "/varz");
+    assert_eq!(varz["cluster"]["name"], "rill-test");
+    assert_eq!(varz["cluster"]["cluster_port"], a.route_port);
+    assert_eq!(varz["routes"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_pushes_async_info_with_new_connect_urls_when_a_node_joins() {
+    let a = Node::start("A", "rill-test", &[]);
+    let mut raw =
+        RawClient::connect_with(&a.server.addr(), r#"{"verbose":false,"protocol":1}"#).await;
+    raw.send("PING\r\n").await;
+    raw.expect_pong_skipping_info().await;
+    let b = Node::start("B", "rill-test", &[a.route_port]);
+    let b_url = b.server.addr();
+    within(MSG_TIMEOUT * 2, "an async INFO naming B", async {
+        loop {
+            let l = raw.expect_line().await;
+            let Some(json) = l.strip_prefix("INFO ") else {
+                continue;
+            };
+            let info: serde_json::Value = serde_json::from_str(json).unwrap();
+            let urls = info["connect_urls"].as_array().cloned().unwrap_or_default();
+            if urls.iter().any(|u| u.as_str() == Some(b_url.as_str())) {
+                return;
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_delivers_across_nodes_with_headers_wildcards_and_unsubscribe() {
+    let (a, b, c) = seed_cluster();
+    wait_full_mesh(&[&a, &b, &c]).await;
+    let pubc = a.server.connect().await;
+    let subc = c.server.connect().await;
+    let mut exact = subc.subscribe("orders.new").await.unwrap();
+    let mut wild = subc.subscribe("orders.*").await.unwrap();
+    let mut tail = subc.subscribe("orders.>").await.unwrap();
+    sync(&subc).await;
+    for entry in ["orders.new", "orders.*", "orders.>"] {
+        wait_remote_sub(&a, entry, 1).await;
+    }
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("X-Trace", "t1");
+    pubc.publish_with_headers("orders.new", headers, "one".into())
+        .await
+        .unwrap();
+    pubc.publish("orders.eu.big", "two".into()).await.unwrap();
+    sync(&pubc).await;
+    let m = next_msg(&mut exact).await;
+    assert_eq!(&m.payload[..], b"one");
+    assert_eq!(
+        m.headers
+            .as_ref()
+            .and_then(|h| h.get("X-Trace"))
+            .map(|v| v.as_str()),
+        Some("t1")
+    );
+    assert_eq!(&next_msg(&mut wild).await.payload[..], b"one");
+    assert_eq!(&next_msg(&mut tail).await.payload[..], b"one");
+    assert_eq!(&next_msg(&mut tail).await.payload[..], b"two");
+    // Each subscription got each message once, even though C announced three subjects.
+    assert_no_msg(&mut wild, Duration::from_millis(300)).await;
+    assert_no_msg(&mut exact, Duration::from_millis(10)).await;
+
+    exact.unsubscribe().await.unwrap();
+    wild.unsubscribe().await.unwrap();
+    tail.unsubscribe().await.unwrap();
+    sync(&subc).await;
+    for entry in ["orders.new", "orders.*", "orders.>"] {
+        wait_remote_sub(&a, entry, 0).await;
+        wait_remote_sub(&b, entry, 0).await;
+    }
+    let mut late = subc.subscribe("orders.late").await.unwrap();
+    sync(&subc).await;
+    wait_remote_sub(&a, "orders.late", 1).await;
+    pubc.publish("orders.new", "three".into()).await.unwrap();
+    pubc.publish("orders.late", "four".into()).await.unwrap();
+    assert_eq!(&next_msg(&mut late).await.payload[..], b"four");
+    let z = a.routez();
+    let out: u64 = z["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["out_msgs"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        out, 3,
+        "A sent one, two and four over routes, three had no interest: {z}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_queue_group_delivers_each_message_once_across_nodes() {
+    let (a, b, c) = seed_cluster();
+    wait_full_mesh(&[&a, &b, &c]).await;
+    let clients = [
+        a.server.connect().await,
+        b.server.connect().await,
+        c.server.connect().await,
+    ];
+    let mut subs = Vec::new();
+    for cl in &clients {
+        subs.push(cl.queue_subscribe("work", "workers".into()).await.unwrap());
+        sync(cl).await;
+    }
+    wait_remote_sub(&a, "work workers", 2).await;
+    wait_remote_sub(&b, "work workers", 2).await;
+    // Publishing on B with members on all three: nats-server prefers the local member.
+    const N: usize = 200;
+    for i in 0..N {
+        clients[1]
+            .publish("work", i.to_string().into())
+            .await
+            .unwrap();
+    }
+    sync(&clients[1]).await;
+    let counts = drain_counts(&mut subs).await;
+    assert_eq!(counts.iter().sum::<usize>(), N, "{counts:?}");
+    assert_eq!(
+        counts[1], N,
+        "the local member takes everything: {counts:?}"
+    );
+
+    // Without a local member, the remote members share the messages, each delivered once.
+    subs.remove(1).unsubscribe().await.unwrap();
+    sync(&clients[1]).await;
+    wait_remote_sub(&a, "work workers", 1).await;
+    let mut seen = HashMap::new();
+    for i in 0..N {
+        clients[1]
+            .publish("work", i.to_string().into())
+            .await
+            .unwrap();
+    }
+    sync(&clients[1]).await;
+    let mut total = 0;
+    for sub in subs.iter_mut() {
+        let mut n = 0;
+        while let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(500), sub.next()).await {
+            *seen.entry(m.payload.to_vec()).or_insert(0) += 1;
+            n += 1;
+        }
+        assert!(n > 0, "both remote members get a share");
+        total += n;
+    }
+    assert_eq!(total, N);
+    assert!(seen.values().all(|&k| k == 1), "no message twice");
+}
+
+/// Counts what each subscriber receives until all are quiet.
+async fn drain_counts(subs: &mut [async_nats::Subscriber]) -> Vec<usize> {
+    let mut counts = vec![0; subs.len()];
+    for (i, sub) in subs.iter_mut().enumerate() {
+        while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(500), sub.next()).await {
+            counts[i] += 1;
+        }
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_request_reply_and_no_responders_across_nodes() {
+    let (a, b, c) = seed_cluster();
+    wait_full_mesh(&[&a, &b, &c]).await;
+    let requester = a.server.connect().await;
+    let responder = c.server.connect().await;
+    let mut service = responder.subscribe("svc.echo").await.unwrap();
+    sync(&responder).await;
+    wait_remote_sub(&a, "svc.echo", 1).await;
+    let r2 = responder.clone();
+    let task = tokio::spawn(async move {
+        if let Some(m) = service.next().await {
+            let reply = m.reply.clone().unwrap();
+            r2.publish(reply, m.payload.clone()).await.unwrap();
+            r2.flush().await.unwrap();
+        }
+        service
+    });
+    let answer = within(
+        MSG_TIMEOUT,
+        "a reply from C",
+        requester.request("svc.echo", "ping".into()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(&answer.payload[..], b"ping");
+    let mut service = task.await.unwrap();
+    service.unsubscribe().await.unwrap();
+    sync(&responder).await;
+    wait_remote_sub(&a, "svc.echo", 0).await;
+    let err = within(
+        MSG_TIMEOUT,
+        "no responders",
+        requester.request("svc.echo", "ping".into()),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), async_nats::RequestErrorKind::NoResponders);
+}
