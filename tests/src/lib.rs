@@ -17,6 +17,7 @@
 
 pub mod cluster;
 pub mod http;
+pub mod proxy;
 pub mod raw;
 pub mod server;
 pub mod tool;
