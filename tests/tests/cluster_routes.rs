@@ -1,5 +1,7 @@
 //! Core NATS over routes: mesh formation from one seed, pub/sub, queue groups and
 //! request/reply across nodes, client discovery (`connect_urls`, async INFO), `/routez`.
+// A failed step panics at its call site, which names it well enough in a test.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
 use std::time::Duration;

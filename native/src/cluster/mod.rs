@@ -249,3 +249,6 @@ async fn accept_loop(shared: Arc<Shared>, cluster: Arc<Cluster>, listener: TcpLi
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -303,7 +303,7 @@ fn user_pass_and_token_flags() {
 
 #[test]
 fn cluster_advertise_flags_fill_cluster_options() {
-    let o = opts(&[
+    let (o, _) = run(&[
         "--cluster_advertise",
         "10.0.0.1:7000",
         "--no_advertise",

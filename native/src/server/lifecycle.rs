@@ -82,6 +82,11 @@ pub async fn run(opts: ServerOptions) -> anyhow::Result<()> {
 /// Stops accepting, closes every client after flushing what is queued.
 async fn shutdown(shared: &Arc<Shared>) {
     let _ = shared.shutdown.send(true);
+    if let Some(cluster) = &shared.cluster {
+        for route in cluster.routes() {
+            route.conn.close(CloseKind::ServerShutdown);
+        }
+    }
     let clients = shared.client_list();
     for c in &clients {
         c.close(CloseKind::ServerShutdown);
