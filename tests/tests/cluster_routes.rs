@@ -265,3 +265,39 @@ async fn cluster_request_reply_and_no_responders_across_nodes() {
     .unwrap_err();
     assert_eq!(err.kind(), async_nats::RequestErrorKind::NoResponders);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_remote_queue_members_share_in_proportion_to_their_weight() {
+    let (a, b, c) = seed_cluster();
+    wait_full_mesh(&[&a, &b, &c]).await;
+    let (on_a, on_b, on_c) = (
+        a.server.connect().await,
+        b.server.connect().await,
+        c.server.connect().await,
+    );
+    let mut b_subs = Vec::new();
+    for _ in 0..3 {
+        b_subs.push(on_b.queue_subscribe("jobs", "pool".into()).await.unwrap());
+    }
+    let mut c_subs = vec![on_c.queue_subscribe("jobs", "pool".into()).await.unwrap()];
+    // B re-announces the group with weight 1, 2, 3 as members join; a later RS+ on the same
+    // route is a barrier: once A has it, A has the weight 3 too.
+    let _barrier = on_b.subscribe("barrier.b").await.unwrap();
+    sync(&on_b).await;
+    sync(&on_c).await;
+    wait_remote_sub(&a, "jobs pool", 2).await;
+    wait_remote_sub(&a, "barrier.b", 1).await;
+    const N: usize = 400;
+    for i in 0..N {
+        on_a.publish("jobs", i.to_string().into()).await.unwrap();
+    }
+    sync(&on_a).await;
+    let on_b_count: usize = drain_counts(&mut b_subs).await.iter().sum();
+    let on_c_count: usize = drain_counts(&mut c_subs).await.iter().sum();
+    assert_eq!(on_b_count + on_c_count, N);
+    // Expected 300 and 100: B getting no more than C would be a uniform pick per route.
+    assert!(
+        on_b_count > 2 * on_c_count,
+        "B {on_b_count}, C {on_c_count}"
+    );
+}

@@ -102,11 +102,17 @@ pub(crate) fn remote_sub(
     route: &Arc<Route>,
     sub: RouteSub,
 ) -> Result<(), &'static str> {
-    let queue = sub.queue.map(|(q, _weight)| q);
+    let (queue, weight) = match sub.queue {
+        Some((q, w)) => (Some(q), w.max(1)),
+        None => (None, 1),
+    };
     let key = (sub.subject.clone(), queue.clone());
     let mut subs = lock(&route.remote_subs);
-    if subs.contains_key(&key) {
-        // A queue weight update: one index entry per route and group is enough.
+    if let Some(existing) = subs.get(&key) {
+        // A queue weight update: one index entry per route and group, re-weighed.
+        existing
+            .weight
+            .store(weight, std::sync::atomic::Ordering::Relaxed);
         return Ok(());
     }
     if subs.len() >= ROUTE_REMOTE_SUBS_MAX {
@@ -124,6 +130,7 @@ pub(crate) fn remote_sub(
         max: Default::default(),
         delivered: Default::default(),
         propagate: false,
+        weight: weight.into(),
     });
     if shared.add_subscription(&s).is_err() {
         debug!(rid = route.rid, "invalid remote subscription subject");

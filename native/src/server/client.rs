@@ -130,6 +130,9 @@ pub struct Subscription {
     /// Announced to the other servers of the cluster (client subscriptions, and internal ones
     /// unless subscribed local-only). Route subscriptions never propagate.
     pub propagate: bool,
+    /// For a route's queue subscription: the members behind it (the `RS+` weight), so remote
+    /// queue members are picked in proportion. 1 otherwise.
+    pub weight: std::sync::atomic::AtomicU32,
 }
 
 /// A subscription handle compared by identity, the sublist's item type.

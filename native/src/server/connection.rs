@@ -303,6 +303,7 @@ fn subscribe(
         max: Default::default(),
         delivered: Default::default(),
         propagate: true,
+        weight: 1.into(),
     });
     shared
         .add_subscription(&sub)

@@ -257,7 +257,8 @@ enum Picked {
 }
 
 /// Delivers to one member of a queue group, trying others if the chosen one is gone. Local
-/// members come first, as in nats-server: a route is picked only when none took the message.
+/// members come first, as in nats-server: a route is picked only when none took the message,
+/// in proportion to the members behind each route (their `RS+` weight).
 fn deliver_to_group(
     shared: &Shared,
     cache: &mut RouteCache,
@@ -271,12 +272,18 @@ fn deliver_to_group(
         return Picked::Nobody;
     }
     let start = (cache.rng.next_u64() % len as u64) as usize;
-    let mut remote = None;
+    let mut remote: Option<&Arc<Route>> = None;
+    let mut remote_weight = 0u64;
     for i in 0..len {
         let SubRef(sub) = &members[(start + i) % len];
         if let SubTarget::Route(r) = &sub.target {
-            if pick.remote_ok && remote.is_none() {
-                remote = Some(r.clone());
+            if pick.remote_ok {
+                // Weighted reservoir sampling: one pass, each route in proportion to its weight.
+                let w = u64::from(sub.weight.load(Ordering::Relaxed).max(1));
+                remote_weight += w;
+                if cache.rng.next_u64() % remote_weight < w {
+                    remote = Some(r);
+                }
             }
             continue;
         }
@@ -292,7 +299,7 @@ fn deliver_to_group(
             return Picked::Local;
         }
     }
-    remote.map_or(Picked::Nobody, Picked::Remote)
+    remote.map_or(Picked::Nobody, |r| Picked::Remote(r.clone()))
 }
 
 /// Tells a requester nobody listens: `HMSG <reply> <sid> ... NATS/1.0 503` on its own

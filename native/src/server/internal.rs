@@ -48,6 +48,7 @@ impl Shared {
     ) -> Result<Arc<Subscription>, rill_core::sublist::SublistError> {
         let sub = Arc::new(Subscription {
             propagate,
+            weight: 1.into(),
             target: SubTarget::Internal(sink),
             sid: Bytes::new(),
             subject: Bytes::copy_from_slice(subject.as_bytes()),
