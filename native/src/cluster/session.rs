@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use rill_core::proto::json::{RouteConnect, RouteInfo};
-use rill_core::proto::route::{RouteDecoder, RouteOp};
+use rill_core::proto::route::{RouteDecoder, RouteOp, RouteSub, RouteUnsub, RoutedMsg};
 use rill_core::proto::{write_err, DecodeLimits};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::time::Instant;
 use tracing::{debug, error, warn};
 
 use super::config::RouteUrl;
-use super::route::Route;
+use super::route::{Route, GLOBAL_ACCOUNT};
 use super::table::RegisterError;
 use super::{
     interest, solicit, Cluster, ROUTE_CONTROL_LINE_BYTES_MAX, ROUTE_FIRST_PING_DELAY,
@@ -223,6 +223,12 @@ impl Session {
                     .send_control(|b| write_err(b, "Unknown Protocol Operation"));
                 return Some(RouteEnd::Refused);
             }
+            // Rill has the global account only: other accounts' traffic (nats-server's `$SYS`
+            // services, for one) has no subscribers here.
+            RouteOp::Sub(RouteSub { account, .. })
+            | RouteOp::Unsub(RouteUnsub { account, .. })
+            | RouteOp::Msg(RoutedMsg { account, .. })
+                if &account[..] != GLOBAL_ACCOUNT => {}
             RouteOp::Sub(sub) => {
                 if let Err(text) = interest::remote_sub(&self.shared, &self.route, sub) {
                     self.route.send_control(|b| write_err(b, text));
@@ -320,8 +326,14 @@ impl Session {
 }
 
 /// Replaces an unspecified host (`0.0.0.0`, `::`) in the peer's route and client URLs with
-/// the address it connected from, so the URLs can be dialled and told to others.
+/// the address it connected from, so the URLs can be dialled and told to others. A missing
+/// route URL (nats-server sends none unless it advertises one) becomes that address with the
+/// route port the peer reported.
 fn fix_up_hosts(info: &mut RouteInfo, peer_ip: IpAddr) {
+    if info.ip.is_empty() && info.port != 0 {
+        let hostport = super::config::join_host_port(&peer_ip.to_string(), info.port);
+        info.ip = format!("nats-route://{hostport}/");
+    }
     let fix = |hostport: &str| -> Option<String> {
         let (host, port) = super::config::split_host_port(hostport)?;
         let unspecified = host.parse::<IpAddr>().is_ok_and(|ip| ip.is_unspecified());
@@ -353,5 +365,11 @@ mod tests {
         fix_up_hosts(&mut info, "10.1.2.3".parse().unwrap());
         assert_eq!(info.ip, "nats-route://10.1.2.3:6222/");
         assert_eq!(info.connect_urls, ["10.1.2.3:4222", "10.0.0.9:4222"]);
+        let mut info = RouteInfo {
+            port: 7000,
+            ..RouteInfo::default()
+        };
+        fix_up_hosts(&mut info, "10.1.2.3".parse().unwrap());
+        assert_eq!(info.ip, "nats-route://10.1.2.3:7000/");
     }
 }
