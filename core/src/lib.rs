@@ -28,6 +28,7 @@ pub mod conn;
 pub mod error;
 pub mod jetstream;
 pub mod proto;
+pub mod route_keepalive;
 pub mod subject;
 pub mod sublist;
 pub mod time;

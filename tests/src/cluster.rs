@@ -36,6 +36,18 @@ impl Node {
         routes: &[u16],
         extra: &[&str],
     ) -> Node {
+        Node::start_configured(name, cluster, route_port, routes, extra, None)
+    }
+
+    /// [`Node::start_with`] plus a configuration file's text.
+    pub fn start_configured(
+        name: &str,
+        cluster: &str,
+        route_port: Option<u16>,
+        routes: &[u16],
+        extra: &[&str],
+        config: Option<&str>,
+    ) -> Node {
         let listen = format!(
             "nats://127.0.0.1:{}",
             route_port.map_or("-1".to_string(), |p| p.to_string())
@@ -48,6 +60,9 @@ impl Node {
             "-n",
             name,
         ]);
+        if let Some(text) = config {
+            b = b.config(text);
+        }
         if !routes.is_empty() {
             let urls: Vec<String> = routes
                 .iter()

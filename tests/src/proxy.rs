@@ -1,11 +1,16 @@
 //! A TCP proxy on loopback that tests put in front of a server's port to cut its links.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-/// Forwards every connection on its own port to a target port; [`TcpProxy::cut`] drops them.
+/// Forwards every connection on its own port to a target port; [`TcpProxy::cut`] drops them,
+/// [`TcpProxy::freeze`] keeps them open but silent (a peer that stopped answering).
 #[derive(Debug)]
 pub struct TcpProxy {
     /// The port clients dial.
@@ -13,6 +18,24 @@ pub struct TcpProxy {
     listener: Option<TcpListener>,
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
     accept: Option<JoinHandle<()>>,
+    frozen: Arc<AtomicBool>,
+}
+
+/// Copies one direction, holding bytes back while frozen.
+async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, frozen: Arc<AtomicBool>) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        while frozen.load(Ordering::Acquire) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
 }
 
 impl TcpProxy {
@@ -25,6 +48,7 @@ impl TcpProxy {
             listener: Some(listener),
             links: Arc::default(),
             accept: None,
+            frozen: Arc::default(),
         }
     }
 
@@ -34,11 +58,18 @@ impl TcpProxy {
             return;
         };
         let links = self.links.clone();
+        let frozen = self.frozen.clone();
         self.accept = Some(tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let frozen = frozen.clone();
                 let link = tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", target)).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    if let Ok(outbound) = TcpStream::connect(("127.0.0.1", target)).await {
+                        let (ri, wi) = inbound.into_split();
+                        let (ro, wo) = outbound.into_split();
+                        tokio::select! {
+                            _ = pump(ri, wo, frozen.clone()) => {}
+                            _ = pump(ro, wi, frozen) => {}
+                        }
                     }
                 });
                 if let Ok(mut l) = links.lock() {
@@ -46,6 +77,16 @@ impl TcpProxy {
                 }
             }
         }));
+    }
+
+    /// Stops forwarding bytes (both ways, all links, new ones too) without closing anything.
+    pub fn freeze(&self) {
+        self.frozen.store(true, Ordering::Release);
+    }
+
+    /// Forwards again, held bytes first.
+    pub fn thaw(&self) {
+        self.frozen.store(false, Ordering::Release);
     }
 
     /// Drops every connection made through the proxy so far (new ones still go through).

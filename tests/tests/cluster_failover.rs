@@ -103,6 +103,37 @@ async fn cluster_gossiped_route_dials_the_advertised_address_and_survives_a_cut(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn cluster_route_that_stops_answering_is_dropped_as_stale_with_its_interest() {
+    let fast_pings = "ping_interval: \"200ms\"\nping_max: 2\n";
+    let mut proxy = TcpProxy::bind().await;
+    let a = Node::start_configured("A", "rill-test", None, &[], &[], Some(fast_pings));
+    proxy.forward_to(a.route_port);
+    let b = Node::start_configured("B", "rill-test", None, &[proxy.port], &[], Some(fast_pings));
+    wait_full_mesh(&[&a, &b]).await;
+    let on_a = a.server.connect().await;
+    let _sub = on_a.subscribe("behind.freeze").await.unwrap();
+    sync(&on_a).await;
+    wait_remote_sub(&b, "behind.freeze", 1).await;
+
+    // The TCP connection stays open but nothing gets through: PINGs go unanswered.
+    proxy.freeze();
+    eventually("both ends to drop the silent route", || {
+        a.route_names().is_empty() && b.route_names().is_empty()
+    })
+    .await;
+    assert_eq!(b.routes_with_sub("behind.freeze"), 0);
+    assert!(
+        b.server.log().contains("stale route connection"),
+        "{}",
+        b.server.log()
+    );
+
+    proxy.thaw();
+    wait_full_mesh(&[&a, &b]).await;
+    wait_remote_sub(&b, "behind.freeze", 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn cluster_name_mismatch_is_refused_with_a_logged_error() {
     let a = Node::start("A", "one", &[]);
     let x = Node::start("X", "two", &[a.route_port]);

@@ -4,13 +4,14 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use rill_core::proto::json::{RouteConnect, RouteInfo};
 use rill_core::proto::route::{RouteDecoder, RouteOp, RouteSub, RouteUnsub, RoutedMsg};
 use rill_core::proto::{write_err, DecodeLimits};
+use rill_core::route_keepalive::{KeepaliveAction, KeepaliveConfig, RouteKeepalive};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
-use tokio::time::Instant;
 use tracing::{debug, error, warn};
 
 use super::config::RouteUrl;
@@ -88,7 +89,15 @@ where
         cluster: cluster.clone(),
         route: route.clone(),
         addr,
-        pings_out: 0,
+        keepalive: RouteKeepalive::new(
+            KeepaliveConfig {
+                handshake_timeout: ROUTE_HANDSHAKE_TIMEOUT,
+                first_ping_delay: ROUTE_FIRST_PING_DELAY,
+                ping_interval: shared.opts.ping_interval,
+                pings_out_max: shared.opts.ping_max,
+            },
+            shared.now(),
+        ),
     };
     let end = session.read_loop(rd).await;
     cluster.unregister(&shared, &route);
@@ -114,7 +123,7 @@ struct Session {
     cluster: Arc<Cluster>,
     route: Arc<Route>,
     addr: SocketAddr,
-    pings_out: u32,
+    keepalive: RouteKeepalive,
 }
 
 impl Session {
@@ -135,8 +144,6 @@ impl Session {
         let mut decoder = RouteDecoder::new(limits);
         let mut rbuf = BytesMut::with_capacity(4096);
         let mut closed = self.route.conn.closed_watch();
-        let handshake_deadline = Instant::now() + ROUTE_HANDSHAKE_TIMEOUT;
-        let mut next_ping = Instant::now() + ROUTE_FIRST_PING_DELAY;
         let mut cache = RouteCache::default();
         let mut flush = FlushList::default();
         loop {
@@ -144,12 +151,8 @@ impl Session {
             if self.route.conn.close_kind().is_some() {
                 return RouteEnd::Closed(self.peer());
             }
-            let registered_before = self.registered();
-            let deadline = if registered_before || self.route.remote.get().is_some() {
-                next_ping
-            } else {
-                next_ping.min(handshake_deadline)
-            };
+            let deadline =
+                self.shared.origin + Duration::from_nanos(self.keepalive.poll_timeout().0);
             tokio::select! {
                 _ = closed.changed() => return RouteEnd::Closed(self.peer()),
                 r = rd.read_buf(&mut rbuf) => match r {
@@ -157,17 +160,20 @@ impl Session {
                     Ok(_) => lock(&self.route.conn.meta).last_activity = Some(std::time::SystemTime::now()),
                 },
                 _ = tokio::time::sleep_until(deadline) => {
-                    if self.route.remote.get().is_none() && Instant::now() >= handshake_deadline {
-                        warn!(addr = %self.addr, "route handshake timed out");
-                        return RouteEnd::Refused;
+                    match self.keepalive.handle_timeout(self.shared.now()) {
+                        KeepaliveAction::Nothing => {}
+                        KeepaliveAction::SendPing => {
+                            self.route.send_control(|b| b.extend_from_slice(b"PING\r\n"))
+                        }
+                        KeepaliveAction::HandshakeTimedOut => {
+                            warn!(addr = %self.addr, "route handshake timed out");
+                            return RouteEnd::Refused;
+                        }
+                        KeepaliveAction::Stale => {
+                            warn!(addr = %self.addr, "stale route connection to {}, closing", self.peer().unwrap_or_default());
+                            return RouteEnd::Closed(self.peer());
+                        }
                     }
-                    if self.pings_out >= self.shared.opts.ping_max.max(1) {
-                        warn!(rid = self.route.rid, addr = %self.addr, "stale route connection, closing");
-                        return RouteEnd::Closed(self.peer());
-                    }
-                    self.pings_out += 1;
-                    self.route.send_control(|b| b.extend_from_slice(b"PING\r\n"));
-                    next_ping = Instant::now() + self.shared.opts.ping_interval;
                     continue;
                 }
             }
@@ -209,7 +215,7 @@ impl Session {
             RouteOp::Ping => self
                 .route
                 .send_control(|b| b.extend_from_slice(b"PONG\r\n")),
-            RouteOp::Pong => self.pings_out = 0,
+            RouteOp::Pong => self.keepalive.handle_pong(),
             RouteOp::Ok => {}
             RouteOp::Err(text) => {
                 warn!(
@@ -292,6 +298,7 @@ impl Session {
         *lock(&self.route.remote_client_urls) = info.connect_urls.clone();
         let id = info.server_id.clone();
         let _ = self.route.remote.set(info);
+        self.keepalive.handshake_done();
         match c.register(&self.shared, &self.route) {
             Ok(()) => None,
             Err(RegisterError::Duplicate) => {
