@@ -84,7 +84,8 @@ impl Node {
         get_json(self.server.monitor_port(), "/routez?subs=1")
     }
 
-    /// Names of the servers this node has a route to, sorted.
+    /// Names of the servers this node has a route to, sorted (once each: nats-server keeps a
+    /// pool of routes per peer).
     pub fn route_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.routez()["routes"]
             .as_array()
@@ -95,13 +96,14 @@ impl Node {
             })
             .unwrap_or_default();
         names.sort();
+        names.dedup();
         names
     }
 
-    /// How many of this node's routes announced interest in `entry` (`subject` or
-    /// `subject queue`, as `/routez?subs=1` lists it).
+    /// How many peers announced interest in `entry` (`subject` or `subject queue`, as
+    /// `/routez?subs=1` lists it) over their routes to this node.
     pub fn routes_with_sub(&self, entry: &str) -> usize {
-        self.routez()["routes"]
+        let mut peers: Vec<String> = self.routez()["routes"]
             .as_array()
             .map(|a| {
                 a.iter()
@@ -110,9 +112,13 @@ impl Node {
                             .as_array()
                             .is_some_and(|l| l.iter().any(|s| s.as_str() == Some(entry)))
                     })
-                    .count()
+                    .filter_map(|r| r["remote_name"].as_str().map(str::to_string))
+                    .collect()
             })
-            .unwrap_or(0)
+            .unwrap_or_default();
+        peers.sort();
+        peers.dedup();
+        peers.len()
     }
 }
 

@@ -173,8 +173,9 @@ async fn cluster_queue_group_delivers_each_message_once_across_nodes() {
     }
     wait_remote_sub(&a, "work workers", 2).await;
     wait_remote_sub(&b, "work workers", 2).await;
-    // Publishing on B with members on all three: nats-server prefers the local member.
-    const N: usize = 200;
+    // Publishing on B with one member on each node: every member gets a share (nats-server
+    // 2.15 spreads a group over local and remote members alike), each message once in total.
+    const N: usize = 300;
     for i in 0..N {
         clients[1]
             .publish("work", i.to_string().into())
@@ -184,9 +185,9 @@ async fn cluster_queue_group_delivers_each_message_once_across_nodes() {
     sync(&clients[1]).await;
     let counts = drain_counts(&mut subs).await;
     assert_eq!(counts.iter().sum::<usize>(), N, "{counts:?}");
-    assert_eq!(
-        counts[1], N,
-        "the local member takes everything: {counts:?}"
+    assert!(
+        counts.iter().all(|&n| n > N / 6),
+        "a third each, roughly: {counts:?}"
     );
 
     // Without a local member, the remote members share the messages, each delivered once.

@@ -7,7 +7,7 @@
 //!
 //! In a cluster, remote interest sits in the same index with a route as its target: a client's
 //! publish goes to each interested route once (`RMSG`, naming the queue groups a member there
-//! was picked for), local queue members preferred as nats-server does. A message that arrived
+//! was picked for; queue members are picked cluster-wide, as nats-server does). A message that arrived
 //! over a route ([`deliver_routed`]) reaches local subscribers only.
 
 use std::sync::atomic::Ordering;
@@ -256,9 +256,18 @@ enum Picked {
     Nobody,
 }
 
-/// Delivers to one member of a queue group, trying others if the chosen one is gone. Local
-/// members come first, as in nats-server: a route is picked only when none took the message,
-/// in proportion to the members behind each route (their `RS+` weight).
+/// A queue member's share of a group: 1 for a local member, the `RS+` weight (members behind
+/// it) for a route.
+fn member_weight(sub: &Subscription) -> u64 {
+    match sub.target {
+        SubTarget::Route(_) => u64::from(sub.weight.load(Ordering::Relaxed).max(1)),
+        _ => 1,
+    }
+}
+
+/// Delivers to one member of a queue group. Every member cluster-wide is equally likely (a
+/// route counts as many members as its `RS+` weight), as nats-server 2.15 distributes; if the
+/// chosen local member cannot take the message, the others are tried, local ones first.
 fn deliver_to_group(
     shared: &Shared,
     cache: &mut RouteCache,
@@ -270,6 +279,29 @@ fn deliver_to_group(
     let len = members.len();
     if len == 0 {
         return Picked::Nobody;
+    }
+    if pick.remote_ok && members.iter().any(|m| m.0.target.route().is_some()) {
+        let total: u64 = members.iter().map(|m| member_weight(&m.0)).sum();
+        let mut r = cache.rng.next_u64() % total.max(1);
+        for SubRef(sub) in members {
+            let w = member_weight(sub);
+            if r >= w {
+                r -= w;
+                continue;
+            }
+            if let SubTarget::Route(route) = &sub.target {
+                return Picked::Remote(route.clone());
+            }
+            let own = !pick.echo
+                && sub
+                    .target
+                    .client()
+                    .is_some_and(|c| Arc::ptr_eq(c, pick.from));
+            if !own && deliver_one(shared, sub, msg, flush) {
+                return Picked::Local;
+            }
+            break;
+        }
     }
     let start = (cache.rng.next_u64() % len as u64) as usize;
     let mut remote: Option<&Arc<Route>> = None;
