@@ -187,7 +187,15 @@ fn cluster_bad_route_url_or_config_exits_with_a_clear_error() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(
         out.stderr
-            .contains("cluster.authorization is not supported"),
+            .contains("\"cluster.authorization\" is not yet supported")
+            && out.stderr.contains("refusing to start"),
         "{out:?}"
     );
+    let conf = dir.write(
+        "t.conf",
+        "cluster { listen: 127.0.0.1:-1, tls { cert_file: a.pem } }\n",
+    );
+    let out = run_to_exit(&["-c", conf.to_str().unwrap()], Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(out.stderr.contains("\"cluster.tls\""), "{out:?}");
 }

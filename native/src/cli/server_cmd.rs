@@ -16,7 +16,11 @@ fn check_supported(opts: &ServerOptions) -> Result<Vec<String>, String> {
             opts.lame_duck_duration
         ));
     }
-    crate::cluster::ClusterConfig::from_options(opts).map_err(|e| e.to_string())?;
+    let cluster = crate::cluster::ClusterConfig::from_options(opts).map_err(|e| e.to_string())?;
+    if cluster.is_none() && opts.cluster.name.is_some() {
+        notes
+            .push("cluster has a name but no listen address: running as a single node".to_string());
+    }
     if opts.jetstream.store_dir.is_some() && !opts.jetstream.enabled {
         notes.push(
             "store directory given but JetStream is not enabled; nothing is stored".to_string(),

@@ -291,16 +291,17 @@ pub(crate) fn cluster(
                 let n = int_in(key, item, 0, i64::from(u32::MAX))?;
                 opts.cluster.connect_retries = u32::try_from(n).ok();
             }
-            "authorization" | "tls" => {
+            // Routes without the authentication asked for would let anyone join the cluster.
+            "authorization" => {
                 return Err(ConfError::invalid(
                     &e.key_pos,
-                    format!("cluster.{key} is not supported by rill yet: remove it, or run the cluster without it"),
+                    "option \"cluster.authorization\" is not yet supported by rill; refusing to start without the protection it asks for",
                 ))
             }
-            "connect_backoff" | "pool_size" | "accounts" | "compression"
-            | "ping_interval" | "ping_max" | "permissions" | "write_deadline" | "write_timeout" => {
-                unsupported(w, &format!("cluster.{key}"), &e.key_pos)
-            }
+            // `tls` is a security option: `unsupported` makes the server refuse to start.
+            "tls" | "connect_backoff" | "pool_size" | "accounts"
+            | "compression" | "ping_interval" | "ping_max" | "permissions" | "write_deadline"
+            | "write_timeout" => unsupported(w, &format!("cluster.{key}"), &e.key_pos),
             _ => unknown(w, &format!("cluster.{key}"), e),
         }
     }
