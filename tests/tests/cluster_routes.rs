@@ -302,3 +302,37 @@ async fn cluster_remote_queue_members_share_in_proportion_to_their_weight() {
         "B {on_b_count}, C {on_c_count}"
     );
 }
+
+/// A free loopback port, chosen now (the harness way of giving every node the same list).
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_nodes_given_every_route_url_keep_exactly_one_route_per_peer() {
+    // As the async-nats harness does: every node dials all three URLs, its own included, so
+    // each pair dials both ways at once and every node dials itself.
+    let ports = [free_port(), free_port(), free_port()];
+    let nodes: Vec<Node> = ["A", "B", "C"]
+        .iter()
+        .zip(ports)
+        .map(|(name, port)| Node::start_with(name, "rill-test", Some(port), &ports, &[]))
+        .collect();
+    let refs: Vec<&Node> = nodes.iter().collect();
+    wait_full_mesh(&refs).await;
+    // Let any duplicate still in flight land, then check it was resolved, not kept.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for n in &nodes {
+        let z = n.routez();
+        assert_eq!(z["num_routes"], 2, "{}: {z}", n.name);
+    }
+    let c = nodes[2].server.connect().await;
+    let mut sub = c.subscribe("everyone").await.unwrap();
+    sync(&c).await;
+    wait_remote_sub(&nodes[0], "everyone", 1).await;
+    let a = nodes[0].server.connect().await;
+    a.publish("everyone", "once".into()).await.unwrap();
+    assert_eq!(&next_msg(&mut sub).await.payload[..], b"once");
+    assert_no_msg(&mut sub, Duration::from_millis(300)).await;
+}
