@@ -336,3 +336,35 @@ async fn cluster_nodes_given_every_route_url_keep_exactly_one_route_per_peer() {
     assert_eq!(&next_msg(&mut sub).await.payload[..], b"once");
     assert_no_msg(&mut sub, Duration::from_millis(300)).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_stops_advertising_a_node_in_lame_duck_mode() {
+    let a = Node::start("A", "rill-test", &[]);
+    let b = Node::start("B", "rill-test", &[a.route_port]);
+    wait_full_mesh(&[&a, &b]).await;
+    let mut raw =
+        RawClient::connect_with(&b.server.addr(), r#"{"verbose":false,"protocol":1}"#).await;
+    raw.send("PING\r\n").await;
+    raw.expect_pong_skipping_info().await;
+    let a_url = a.server.addr();
+    assert!(raw.info["connect_urls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u.as_str() == Some(a_url.as_str())));
+    a.server.signal("USR2");
+    within(MSG_TIMEOUT * 2, "an async INFO without A", async {
+        loop {
+            let l = raw.expect_line().await;
+            let Some(json) = l.strip_prefix("INFO ") else {
+                continue;
+            };
+            let info: serde_json::Value = serde_json::from_str(json).unwrap();
+            let urls = info["connect_urls"].as_array().cloned().unwrap_or_default();
+            if !urls.is_empty() && !urls.iter().any(|u| u.as_str() == Some(a_url.as_str())) {
+                return;
+            }
+        }
+    })
+    .await;
+}

@@ -145,17 +145,39 @@ impl Cluster {
         });
     }
 
-    /// A registered route's peer sent a new INFO about itself (client URLs changed).
+    /// A registered route's peer sent a new INFO about itself: its client URLs changed, or it
+    /// entered lame duck mode (then clients are no longer told about it, as nats-server does).
     pub(crate) fn peer_updated(&self, shared: &Shared, route: &Route, info: &RouteInfo) {
-        *lock(&route.remote_client_urls) = info.connect_urls.clone();
+        let urls = if info.ldm {
+            Vec::new()
+        } else {
+            info.connect_urls.clone()
+        };
+        *lock(&route.remote_client_urls) = urls.clone();
         let id = route.remote_id().to_string();
         self.update_peers(|peers| {
             if let Some(p) = peers.get_mut(&id) {
-                p.client_urls = info.connect_urls.clone();
+                p.client_urls = urls;
                 p.jetstream = info.jetstream;
             }
         });
         self.refresh_connect_urls(shared);
+    }
+
+    /// Tells every route this server entered lame duck mode (`INFO` with `ldm`).
+    pub fn announce_lame_duck(&self, shared: &Shared) {
+        let mut info = self.route_info(shared);
+        info.ldm = true;
+        let Ok(json) = serde_json::to_vec(&info) else {
+            return;
+        };
+        for route in lock(&self.table).routes.values() {
+            route.send_control(|b| {
+                b.extend_from_slice(b"INFO ");
+                b.extend_from_slice(&json);
+                b.extend_from_slice(b"\r\n");
+            });
+        }
     }
 
     /// Tells every other route about the peer behind `route`, so they dial it.

@@ -116,6 +116,9 @@ async fn lame_duck(shared: &Arc<Shared>) {
             c.flush.notify_one();
         }
     }
+    if let Some(cluster) = &shared.cluster {
+        cluster.announce_lame_duck(shared);
+    }
     let grace = opts.lame_duck_grace_period.min(opts.lame_duck_duration);
     info!("Waiting {:?} before closing clients", grace);
     tokio::time::sleep(grace).await;
