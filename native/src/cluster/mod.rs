@@ -62,7 +62,8 @@ pub const ROUTE_RECONNECT_DELAY_MAX: Duration = Duration::from_secs(2);
 /// The first PING on a new route goes out this early.
 pub const ROUTE_FIRST_PING_DELAY: Duration = Duration::from_secs(1);
 
-/// Another server of the cluster, as this server knows it.
+/// Another server of the cluster, as this server knows it: every server it had a route to, by
+/// server id (a server restarted under the same name replaces its old entry).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeerInfo {
     /// Server id.

@@ -141,6 +141,10 @@ impl Cluster {
             last_seen: SystemTime::now(),
         };
         self.update_peers(|peers| {
+            // A restarted server comes back with a new id: forget its old, disconnected entry.
+            peers.retain(|id, p| {
+                p.connected || p.server_name != peer.server_name || *id == peer.server_id
+            });
             peers.insert(peer.server_id.clone(), peer);
         });
     }
