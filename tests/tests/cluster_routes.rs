@@ -368,3 +368,17 @@ async fn cluster_stops_advertising_a_node_in_lame_duck_mode() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cluster_no_advertise_keeps_a_node_out_of_connect_urls() {
+    let a = Node::start_with("A", "rill-test", None, &[], &["--no_advertise"]);
+    let b = Node::start("B", "rill-test", &[a.route_port]);
+    wait_full_mesh(&[&a, &b]).await;
+    let on_a = RawClient::connect(&a.server.addr()).await;
+    assert!(on_a.info.get("connect_urls").is_none(), "{}", on_a.info);
+    let on_b = RawClient::connect(&b.server.addr()).await;
+    assert_eq!(
+        on_b.info["connect_urls"],
+        serde_json::json!([b.server.addr()])
+    );
+}
