@@ -11,6 +11,7 @@ use rill_core::proto::json::{RouteConnect, RouteInfo};
 use rill_core::proto::route::{RouteDecoder, RouteOp, RouteSub, RouteUnsub, RoutedMsg};
 use rill_core::proto::{write_err, DecodeLimits};
 use rill_core::route_keepalive::{KeepaliveAction, KeepaliveConfig, RouteKeepalive};
+use rill_core::route_rules::{judge_info, InfoVerdict, LocalRoute};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tracing::{debug, error, warn};
 
@@ -277,23 +278,29 @@ impl Session {
     }
 
     fn first_info(&mut self, info: RouteInfo) -> Option<RouteEnd> {
-        if info.server_id.is_empty() {
-            return Some(RouteEnd::Refused);
-        }
-        if info.server_id == self.cluster.server_id {
-            debug!(addr = %self.addr, "detected route to self, ignoring");
-            return Some(RouteEnd::SelfConnect);
-        }
         let c = &self.cluster;
-        if !c.name_dynamic && !info.cluster_dynamic && info.cluster != c.name {
-            error!(
-                addr = %self.addr,
-                "Rejecting route connection: cluster name {:?} does not match {:?}",
-                info.cluster, c.name
-            );
-            self.route
-                .send_control(|b| write_err(b, "Cluster Name Conflict"));
-            return Some(RouteEnd::Refused);
+        let local = LocalRoute {
+            server_id: &c.server_id,
+            cluster: &c.name,
+            cluster_dynamic: c.name_dynamic,
+        };
+        match judge_info(local, &info) {
+            InfoVerdict::Accept => {}
+            InfoVerdict::MissingId => return Some(RouteEnd::Refused),
+            InfoVerdict::SelfConnect => {
+                debug!(addr = %self.addr, "detected route to self, ignoring");
+                return Some(RouteEnd::SelfConnect);
+            }
+            InfoVerdict::ClusterNameMismatch => {
+                error!(
+                    addr = %self.addr,
+                    "Rejecting route connection: cluster name {:?} does not match {:?}",
+                    info.cluster, c.name
+                );
+                self.route
+                    .send_control(|b| write_err(b, "Cluster Name Conflict"));
+                return Some(RouteEnd::Refused);
+            }
         }
         *lock(&self.route.remote_client_urls) = info.connect_urls.clone();
         let id = info.server_id.clone();

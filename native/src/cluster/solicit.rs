@@ -12,15 +12,7 @@ use super::session::{self, Origin, RouteEnd};
 use super::{Cluster, ROUTE_DIAL_TIMEOUT, ROUTE_RECONNECT_DELAY_MAX, ROUTE_RECONNECT_DELAY_MIN};
 use crate::server::ids::FastRng;
 use crate::server::state::Shared;
-
-/// Delay before attempt `failures + 1`: doubling from `min`, capped at `max`, then scaled by a
-/// random factor in [0.5, 1.0] so servers that lost each other do not redial in lockstep.
-pub(crate) fn backoff_delay(failures: u32, min: Duration, max: Duration, rand: u64) -> Duration {
-    let doubled = min.saturating_mul(1u32 << failures.min(16));
-    let capped = doubled.min(max);
-    let factor = 0.5 + (rand % 1024) as f64 / 2046.0;
-    capped.mul_f64(factor)
-}
+use rill_core::route_rules::backoff_delay;
 
 async fn dial(url: &RouteUrl) -> std::io::Result<(TcpStream, std::net::SocketAddr)> {
     let connect = TcpStream::connect((url.host.as_str(), url.port));
@@ -182,26 +174,4 @@ pub(crate) fn spawn_implicit(
         }
         cluster.release_dial(&peer_id);
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_is_capped_and_jittered_down_to_half() {
-        let (min, max) = (Duration::from_millis(100), Duration::from_secs(2));
-        assert_eq!(
-            backoff_delay(0, min, max, 2046),
-            backoff_delay(0, min, max, 1022)
-        );
-        for f in 0..40 {
-            for r in [0u64, 511, 1023, u64::MAX] {
-                let d = backoff_delay(f, min, max, r);
-                let full = min.saturating_mul(1 << f.min(16)).min(max);
-                assert!(d <= full && d >= full / 2, "{f} {r} {d:?}");
-            }
-        }
-        assert!(backoff_delay(1, min, max, 1023) > backoff_delay(0, min, max, 1023));
-    }
 }

@@ -10,6 +10,8 @@ use bytes::BytesMut;
 use rill_core::proto::json::RouteInfo;
 use tracing::{debug, info};
 
+use rill_core::route_rules::new_route_wins;
+
 use super::route::Route;
 use super::{Cluster, PeerInfo, ROUTES_MAX};
 use crate::server::client::{lock, CloseKind};
@@ -31,19 +33,6 @@ pub(crate) enum RegisterError {
     Duplicate,
     /// [`ROUTES_MAX`] routes are up.
     TooMany,
-}
-
-/// Which of two routes between the same pair stays: the one dialled by the smaller server id.
-/// Both ends compute the same answer, so exactly one route survives.
-pub(crate) fn new_route_wins(
-    our_id: &str,
-    peer_id: &str,
-    existing_solicited: bool,
-    new_solicited: bool,
-) -> bool {
-    let dialler = |solicited: bool| if solicited { our_id } else { peer_id };
-    let winner = our_id.min(peer_id);
-    dialler(existing_solicited) != winner && dialler(new_solicited) == winner
 }
 
 impl Cluster {
@@ -252,23 +241,5 @@ impl Cluster {
     /// Ends an implicit dial claim.
     pub(crate) fn release_dial(&self, peer_id: &str) {
         lock(&self.table).dialing.remove(peer_id);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::new_route_wins;
-
-    #[test]
-    fn both_ends_keep_the_route_dialled_by_the_smaller_id() {
-        // On A (id "A" < "B"): existing route was dialled by B, the new one by A.
-        assert!(new_route_wins("A", "B", false, true));
-        // On B the same two routes: existing dialled by A (not solicited by B), new dialled by B.
-        assert!(!new_route_wins("B", "A", false, true));
-        // Seen from B in the other arrival order: existing dialled by B, new dialled by A.
-        assert!(new_route_wins("B", "A", true, false));
-        // Two routes dialled by the same side: the first one stays.
-        assert!(!new_route_wins("A", "B", true, true));
-        assert!(!new_route_wins("A", "B", false, false));
     }
 }
