@@ -93,6 +93,39 @@ async fn internal_subscriptions_cross_routes_unless_local_only() {
     until("the message on A", || global.0.lock().unwrap().len() == 1).await;
     assert!(local.0.lock().unwrap().is_empty());
 
+    // Request/reply between internal subscribers on two servers (how Raft RPCs will travel).
+    let requests = Arc::new(Collect::default());
+    let replies = Arc::new(Collect::default());
+    b.shared
+        .subscribe_internal("rpc.vote", None, requests.clone())
+        .unwrap();
+    a.shared
+        .subscribe_internal("rpc.reply.a", None, replies.clone())
+        .unwrap();
+    until("both interests across", || {
+        has_remote(&a, b"rpc.vote") && has_remote(&b, b"rpc.reply.a")
+    })
+    .await;
+    let mut from_a = InternalPublisher::new(a.shared.clone());
+    from_a.publish(&Publish {
+        subject: Bytes::from_static(b"rpc.vote"),
+        reply: Some(Bytes::from_static(b"rpc.reply.a")),
+        headers: None,
+        payload: Bytes::from_static(b"term 1"),
+    });
+    from_a.flush();
+    until("the request on B", || requests.0.lock().unwrap().len() == 1).await;
+    let request = requests.0.lock().unwrap()[0].clone();
+    publisher.publish(&Publish {
+        subject: request.reply.clone().unwrap(),
+        reply: None,
+        headers: None,
+        payload: Bytes::from_static(b"granted"),
+    });
+    publisher.flush();
+    until("the reply on A", || replies.0.lock().unwrap().len() == 1).await;
+    assert_eq!(&replies.0.lock().unwrap()[0].payload[..], b"granted");
+
     // The peers view names A as connected, with what its INFO said.
     let peers = b_cluster.peer_list();
     assert_eq!(peers.len(), 1);
