@@ -28,6 +28,8 @@ pub mod conn;
 pub mod error;
 pub mod jetstream;
 pub mod proto;
+pub mod route_keepalive;
+pub mod route_rules;
 pub mod subject;
 pub mod sublist;
 pub mod time;

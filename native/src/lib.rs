@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod cluster;
 pub mod conf;
 pub mod flags;
 pub mod jetstream;

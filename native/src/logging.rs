@@ -101,6 +101,7 @@ pub fn init(
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(false)
         .event_format(format);
     let result = match log_file {
         Some(path) => {

@@ -56,7 +56,8 @@ pub struct JetStreamOptions {
     pub limits: rill_core::jetstream::api::ServerLimits,
 }
 
-/// Cluster settings (`cluster {}`, `--cluster`, `--routes`, `--cluster_name`). Later issue.
+/// Cluster settings (`cluster {}`, `--cluster`, `--routes`, `--cluster_name`,
+/// `--cluster_advertise`, `--no_advertise`, `--connect_retries`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClusterOptions {
     /// Cluster name.
@@ -65,6 +66,13 @@ pub struct ClusterOptions {
     pub listen: Option<String>,
     /// Seed routes (URLs).
     pub routes: Vec<String>,
+    /// The route address other servers should dial (`advertise`, `--cluster_advertise`).
+    pub advertise: Option<String>,
+    /// Do not tell clients about the other servers (`no_advertise`, `--no_advertise`).
+    pub no_advertise: bool,
+    /// Attempts for a route learned from another server before giving up (`connect_retries`);
+    /// configured routes are retried forever.
+    pub connect_retries: Option<u32>,
 }
 
 /// Everything a server needs to start.

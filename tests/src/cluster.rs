@@ -1,209 +1,174 @@
-//! A cluster started by `rill cluster up` for the tests of the cluster commands.
-//!
-//! The nodes run the server under test (`RILL_SERVER_BIN`, else `target/debug/rill-server`),
-//! passed to `rill cluster up --server-bin`. A server that cannot cluster yet refuses the
-//! cluster flags at once; [`clustering_server`] finds that out so those tests can say they
-//! were skipped rather than fail.
+//! Clusters of server processes on loopback: nodes with random client, route and monitoring
+//! ports, and polling helpers that wait (bounded) for the mesh and for interest to spread.
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::server::{reference_server, server_command};
-use crate::tool::{Running, Tool, ToolOutput};
-use crate::TempDir;
+use crate::http::get_json;
+use crate::server::{ServerBuilder, TestServer};
 
-/// How long `rill cluster up` may take until it prints its table.
-pub const UP_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long a cluster may take to form or to spread interest before a test fails.
+pub const CLUSTER_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// How long a probe server gets to refuse the cluster flags.
-const PROBE_WAIT: Duration = Duration::from_secs(2);
+const ROUTE_LINE: &str = "Listening for route connections on ";
 
-/// The server under test as one program (for `--server-bin`).
-pub fn server_bin() -> String {
-    let cmd = server_command();
-    assert_eq!(
-        cmd.len(),
-        1,
-        "the cluster tests pass RILL_SERVER_BIN as one program to --server-bin"
-    );
-    cmd[0].clone()
-}
-
-/// Whether `bin` accepts the cluster flags (a server that cannot cluster refuses them at once).
-pub fn can_cluster(bin: &str) -> bool {
-    if reference_server() {
-        return true;
-    }
-    let mut child = Command::new(bin)
-        .args(["-a", "127.0.0.1", "-p", "-1", "--cluster_name", "probe"])
-        .args(["--cluster", "nats://127.0.0.1:-1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
-    let deadline = Instant::now() + PROBE_WAIT;
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    true
-}
-
-/// The server program if it can run as a cluster node; `None` (with a note on stderr) if it
-/// refuses clustering.
-pub fn clustering_server() -> Option<String> {
-    let bin = server_bin();
-    if can_cluster(&bin) {
-        Some(bin)
-    } else {
-        eprintln!("SKIPPED: {bin} refuses the cluster flags; run with RILL_SERVER_BIN=nats-server");
-        None
-    }
-}
-
-/// One row of the table `rill cluster up` prints.
-#[derive(Debug, Clone)]
-pub struct NodeRow {
-    /// `n1`...
-    pub name: String,
-    /// `nats://127.0.0.1:<port>`.
-    pub url: String,
-    /// `http://127.0.0.1:<port>`.
-    pub monitor: String,
-    /// The process id.
-    pub pid: u32,
-}
-
-/// A running `rill cluster up`; dropping it stops the nodes too (even when a test panics).
+/// One server of a test cluster.
 #[derive(Debug)]
-pub struct LocalCluster {
-    /// The `rill cluster up` process (taken by [`LocalCluster::stop`]).
-    up: Option<Running>,
-    /// Its nodes, from the table.
-    pub nodes: Vec<NodeRow>,
-    /// The `--dir` (removed when dropped).
-    pub dir: TempDir,
+pub struct Node {
+    /// The process.
+    pub server: TestServer,
+    /// Its server name.
+    pub name: String,
+    /// The port it accepts routes on (127.0.0.1).
+    pub route_port: u16,
 }
 
-/// System-account user the clusters are started with.
-pub const SYS_USER: &str = "admin";
-/// Its password.
-pub const SYS_PASSWORD: &str = "s3cret";
+impl Node {
+    /// Starts `name` in cluster `cluster` with a random route port, dialling `routes`.
+    pub fn start(name: &str, cluster: &str, routes: &[u16]) -> Node {
+        Node::start_with(name, cluster, None, routes, &[])
+    }
 
-/// Parses the node rows of the table (`│ n1 │ nats://... │ http://... │ dir │ pid │`).
-pub fn parse_rows(stdout: &str) -> Vec<NodeRow> {
-    stdout
-        .lines()
-        .filter_map(|line| {
-            let cells: Vec<&str> = line.split('│').map(str::trim).collect();
-            if cells.len() != 7 || !cells[2].starts_with("nats://") {
-                return None;
-            }
-            Some(NodeRow {
-                name: cells[1].to_string(),
-                url: cells[2].to_string(),
-                monitor: cells[3].to_string(),
-                pid: cells[5].parse().ok()?,
+    /// Starts a node; `route_port` reuses a port (a restart), `extra` adds arguments.
+    pub fn start_with(
+        name: &str,
+        cluster: &str,
+        route_port: Option<u16>,
+        routes: &[u16],
+        extra: &[&str],
+    ) -> Node {
+        Node::start_configured(name, cluster, route_port, routes, extra, None)
+    }
+
+    /// [`Node::start_with`] plus a configuration file's text.
+    pub fn start_configured(
+        name: &str,
+        cluster: &str,
+        route_port: Option<u16>,
+        routes: &[u16],
+        extra: &[&str],
+        config: Option<&str>,
+    ) -> Node {
+        let listen = format!(
+            "nats://127.0.0.1:{}",
+            route_port.map_or("-1".to_string(), |p| p.to_string())
+        );
+        let mut b = ServerBuilder::new().monitoring().args([
+            "--cluster",
+            &listen,
+            "--cluster_name",
+            cluster,
+            "-n",
+            name,
+        ]);
+        if let Some(text) = config {
+            b = b.config(text);
+        }
+        if !routes.is_empty() {
+            let urls: Vec<String> = routes
+                .iter()
+                .map(|p| format!("nats-route://127.0.0.1:{p}"))
+                .collect();
+            b = b.args(["--routes".to_string(), urls.join(",")]);
+        }
+        let server = b.args(extra.iter().copied()).start();
+        let route_port = route_port_of(&server);
+        Node {
+            server,
+            name: name.to_string(),
+            route_port,
+        }
+    }
+
+    /// `/routez` (with `?subs=1`).
+    pub fn routez(&self) -> serde_json::Value {
+        get_json(self.server.monitor_port(), "/routez?subs=1")
+    }
+
+    /// Names of the servers this node has a route to, sorted (once each: nats-server keeps a
+    /// pool of routes per peer).
+    pub fn route_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.routez()["routes"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r["remote_name"].as_str().map(str::to_string))
+                    .collect()
             })
+            .unwrap_or_default();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// How many peers announced interest in `entry` (`subject` or `subject queue`, as
+    /// `/routez?subs=1` lists it) over their routes to this node.
+    pub fn routes_with_sub(&self, entry: &str) -> usize {
+        let mut peers: Vec<String> = self.routez()["routes"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|r| {
+                        r["subscriptions_list"]
+                            .as_array()
+                            .is_some_and(|l| l.iter().any(|s| s.as_str() == Some(entry)))
+                    })
+                    .filter_map(|r| r["remote_name"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        peers.sort();
+        peers.dedup();
+        peers.len()
+    }
+}
+
+/// The route port from the server's `Listening for route connections on h:p` line.
+pub fn route_port_of(server: &TestServer) -> u16 {
+    assert!(
+        server.wait_for_log(ROUTE_LINE, Duration::from_secs(5)),
+        "no route listener line in the log:\n{}",
+        server.log()
+    );
+    server
+        .log_lines_with(ROUTE_LINE)
+        .first()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("cannot read the route port from:\n{}", server.log()))
+}
+
+/// Polls `check` every 50 ms until it holds; panics naming `what` after [`CLUSTER_TIMEOUT`].
+pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + CLUSTER_TIMEOUT;
+    while !check() {
+        if Instant::now() >= deadline {
+            panic!("timed out after {CLUSTER_TIMEOUT:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until every node has a route to every other node and to nothing else.
+pub async fn wait_full_mesh(nodes: &[&Node]) {
+    eventually("a full mesh of routes", || {
+        nodes.iter().all(|n| {
+            let mut others: Vec<String> = nodes
+                .iter()
+                .filter(|o| o.name != n.name)
+                .map(|o| o.name.clone())
+                .collect();
+            others.sort();
+            n.route_names() == others
         })
-        .collect()
+    })
+    .await;
 }
 
-impl LocalCluster {
-    /// Runs `rill cluster up --nodes n` with `bin` (and the system user [`SYS_USER`] when
-    /// `sys`) and waits for its table.
-    pub fn start(tool: &Tool, bin: &str, n: usize, sys: bool) -> LocalCluster {
-        let dir = TempDir::new();
-        let dir_arg = dir.path().join("c").to_string_lossy().into_owned();
-        let nodes = n.to_string();
-        let mut args = vec![
-            "cluster",
-            "up",
-            "--nodes",
-            &nodes,
-            "--dir",
-            &dir_arg,
-            "--server-bin",
-            bin,
-        ];
-        if sys {
-            args.extend_from_slice(&["--sys-user", SYS_USER, "--sys-password", SYS_PASSWORD]);
-        }
-        let mut up = tool.spawn(&args);
-        up.wait_stdout("Press Ctrl-C to stop the cluster.", UP_TIMEOUT);
-        let nodes = parse_rows(&up.stdout_so_far());
-        assert_eq!(nodes.len(), n, "{}", up.stdout_so_far());
-        LocalCluster {
-            up: Some(up),
-            nodes,
-            dir,
-        }
-    }
-
-    /// `url1,url2,...` for `--server`.
-    pub fn servers(&self) -> String {
-        self.nodes
-            .iter()
-            .map(|n| n.url.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-
-    /// Runs `rill ARGS --server <all nodes>`, as the system user when `sys`.
-    pub fn run(&self, tool: &Tool, sys: bool, args: &[&str]) -> ToolOutput {
-        let servers = self.servers();
-        let mut all: Vec<&str> = args.to_vec();
-        all.extend_from_slice(&["--server", &servers]);
-        if sys {
-            all.extend_from_slice(&["--user", SYS_USER, "--password", SYS_PASSWORD]);
-        }
-        tool.run(&all)
-    }
-
-    /// What `rill cluster up` wrote on stderr so far.
-    pub fn stderr_so_far(&self) -> String {
-        self.up
-            .as_ref()
-            .map(Running::stderr_so_far)
-            .unwrap_or_default()
-    }
-
-    /// The `rill cluster up` process id.
-    pub fn pid(&self) -> u32 {
-        self.up.as_ref().map(Running::pid).unwrap_or(0)
-    }
-
-    /// SIGTERM to `rill cluster up`; waits for it to stop its nodes and exit.
-    pub fn stop(mut self) -> ToolOutput {
-        let up = self.up.take().expect("cluster still running");
-        crate::send_signal(up.pid(), "TERM");
-        up.finish(Duration::from_secs(60))
-    }
-}
-
-impl Drop for LocalCluster {
-    fn drop(&mut self) {
-        let Some(up) = self.up.take() else { return };
-        crate::send_signal(up.pid(), "TERM");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline && self.nodes.iter().any(|n| process_exists(n.pid)) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        for node in self.nodes.iter().filter(|n| process_exists(n.pid)) {
-            let _ = Command::new("kill")
-                .args(["-KILL", &node.pid.to_string()])
-                .status();
-        }
-        drop(up);
-    }
-}
-
-/// Whether a process with this id exists (`/proc/<pid>`).
-pub fn process_exists(pid: u32) -> bool {
-    std::path::Path::new(&format!("/proc/{pid}")).exists()
+/// Waits until `node` has `routes` routes that announced interest in `entry`.
+pub async fn wait_remote_sub(node: &Node, entry: &str, routes: usize) {
+    eventually(
+        &format!("{routes} route(s) of {} announcing {entry:?}", node.name),
+        || node.routes_with_sub(entry) == routes,
+    )
+    .await;
 }

@@ -16,7 +16,9 @@
 //! async-nats 0.51); use [`sync`] before another connection relies on a SUB being registered.
 
 pub mod cluster;
+pub mod cluster_up;
 pub mod http;
+pub mod proxy;
 pub mod raw;
 pub mod server;
 pub mod tool;

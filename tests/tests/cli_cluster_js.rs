@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use rill_tests::cluster::{
+use rill_tests::cluster_up::{
     can_cluster, clustering_server, process_exists, server_bin, LocalCluster,
 };
 use rill_tests::tool::{Tool, ToolOutput};

@@ -161,6 +161,83 @@ impl Default for ConnectInfo {
     }
 }
 
+/// The `INFO` servers exchange on a route (nats-server's field names). Also sent on an
+/// established route to tell the peer about another server of the cluster (gossip): then
+/// `server_id` is that other server's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RouteInfo {
+    /// The described server's id.
+    pub server_id: String,
+    /// The described server's name.
+    #[serde(default)]
+    pub server_name: String,
+    /// Version.
+    #[serde(default)]
+    pub version: String,
+    /// Protocol version.
+    #[serde(default)]
+    pub proto: i8,
+    /// Route listen host.
+    #[serde(default)]
+    pub host: String,
+    /// Route listen port.
+    #[serde(default)]
+    pub port: u16,
+    /// Headers supported.
+    #[serde(default)]
+    pub headers: bool,
+    /// Largest payload accepted.
+    #[serde(default)]
+    pub max_payload: usize,
+    /// Cluster name.
+    #[serde(default)]
+    pub cluster: String,
+    /// The cluster name was generated, not configured (the peer may adopt ours).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cluster_dynamic: bool,
+    /// The route URL other servers dial: `nats-route://host:port/`.
+    #[serde(default)]
+    pub ip: String,
+    /// The described server's client URLs (`host:port`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connect_urls: Vec<String>,
+    /// JetStream enabled on the described server.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub jetstream: bool,
+    /// The described server is in lame duck mode.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ldm: bool,
+}
+
+/// The `CONNECT` the soliciting side of a route sends (nats-server's field names).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RouteConnect {
+    /// Echo (always true for routes).
+    #[serde(default)]
+    pub echo: bool,
+    /// Verbose (always false for routes).
+    #[serde(default)]
+    pub verbose: bool,
+    /// Pedantic (always false for routes).
+    #[serde(default)]
+    pub pedantic: bool,
+    /// TLS in use.
+    #[serde(default)]
+    pub tls_required: bool,
+    /// Headers supported.
+    #[serde(default)]
+    pub headers: bool,
+    /// The soliciting server's id.
+    #[serde(default)]
+    pub name: String,
+    /// Its cluster name.
+    #[serde(default)]
+    pub cluster: String,
+    /// Its cluster name was generated.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cluster_dynamic: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,10 +13,12 @@ mod encode;
 pub mod headers;
 pub mod json;
 mod line;
+pub mod route;
 mod server_decoder;
 
 pub use client_decoder::ClientDecoder;
 pub use encode::{encode_client_op, encode_server_op, write_err, write_msg};
+pub use route::{encode_route_op, RouteDecoder, RouteOp};
 pub use server_decoder::ServerDecoder;
 
 /// Size limits a decoder enforces before buffering.

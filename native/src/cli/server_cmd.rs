@@ -8,7 +8,7 @@ use crate::flags::{parse_flags, FlagsOutcome};
 use crate::options::ServerOptions;
 
 /// Refuses options whose feature this build does not have yet, naming the option.
-fn check_supported(opts: &ServerOptions, args: &[String]) -> Result<Vec<String>, String> {
+fn check_supported(opts: &ServerOptions) -> Result<Vec<String>, String> {
     let mut notes = Vec::new();
     if opts.lame_duck_duration < std::time::Duration::from_secs(30) {
         return Err(format!(
@@ -16,29 +16,10 @@ fn check_supported(opts: &ServerOptions, args: &[String]) -> Result<Vec<String>,
             opts.lame_duck_duration
         ));
     }
-    let given = |names: &[&str]| {
-        args.iter().any(|a| {
-            let flag = a.split('=').next().unwrap_or(a);
-            names.contains(&flag)
-        })
-    };
-    if given(&[
-        "--cluster",
-        "-cluster",
-        "--cluster_listen",
-        "-cluster_listen",
-        "--routes",
-        "-routes",
-        "--cluster_name",
-        "-cluster_name",
-    ]) {
-        return Err("cluster flags (--cluster, --routes, --cluster_name): clustering is not available in this build of rill-server yet".into());
-    }
-    if opts.cluster.name.is_some()
-        || opts.cluster.listen.is_some()
-        || !opts.cluster.routes.is_empty()
-    {
-        notes.push("cluster is configured but clustering is not available in this build yet: running as a single node".to_string());
+    let cluster = crate::cluster::ClusterConfig::from_options(opts).map_err(|e| e.to_string())?;
+    if cluster.is_none() && opts.cluster.name.is_some() {
+        notes
+            .push("cluster has a name but no listen address: running as a single node".to_string());
     }
     if opts.jetstream.store_dir.is_some() && !opts.jetstream.enabled {
         notes.push(
@@ -108,7 +89,7 @@ pub fn server_main(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let notes = match check_supported(&opts, args) {
+    let notes = match check_supported(&opts) {
         Ok(n) => n,
         Err(e) => {
             eprintln!("rill-server: {e}");

@@ -283,11 +283,25 @@ pub(crate) fn cluster(
             }
             "port" => port_num = Some(port(key, item)?),
             "routes" => opts.cluster.routes = routes(key, item)?,
-            "authorization" | "tls" | "advertise" | "cluster_advertise" | "no_advertise"
-            | "connect_retries" | "connect_backoff" | "pool_size" | "accounts" | "compression"
-            | "ping_interval" | "ping_max" | "permissions" | "write_deadline" | "write_timeout" => {
-                unsupported(w, &format!("cluster.{key}"), &e.key_pos)
+            "advertise" | "cluster_advertise" => {
+                opts.cluster.advertise = Some(string(key, item)?.to_string())
             }
+            "no_advertise" => opts.cluster.no_advertise = boolean(key, item)?,
+            "connect_retries" => {
+                let n = int_in(key, item, 0, i64::from(u32::MAX))?;
+                opts.cluster.connect_retries = u32::try_from(n).ok();
+            }
+            // Routes without the authentication asked for would let anyone join the cluster.
+            "authorization" => {
+                return Err(ConfError::invalid(
+                    &e.key_pos,
+                    "option \"cluster.authorization\" is not yet supported by rill; refusing to start without the protection it asks for",
+                ))
+            }
+            // `tls` is a security option: `unsupported` makes the server refuse to start.
+            "tls" | "connect_backoff" | "pool_size" | "accounts"
+            | "compression" | "ping_interval" | "ping_max" | "permissions" | "write_deadline"
+            | "write_timeout" => unsupported(w, &format!("cluster.{key}"), &e.key_pos),
             _ => unknown(w, &format!("cluster.{key}"), e),
         }
     }

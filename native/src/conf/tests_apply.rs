@@ -313,3 +313,18 @@ fn variables_and_includes_feed_options() {
         .to_string()
         .ends_with("main.conf:4:1: unknown configuration option \"UNUSED\""));
 }
+
+#[test]
+fn cluster_advertise_no_advertise_and_connect_retries_are_read() {
+    let (o, w) = load_ok(
+        "cluster { listen: 127.0.0.1:7000, advertise: \"proxy:9000\", no_advertise: true, connect_retries: 5 }",
+    );
+    assert!(w.is_empty(), "{w:?}");
+    assert_eq!(o.cluster.advertise.as_deref(), Some("proxy:9000"));
+    assert!(o.cluster.no_advertise);
+    assert_eq!(o.cluster.connect_retries, Some(5));
+    assert!(
+        load_err("cluster { authorization { user: a, password: b } }")
+            .contains("refusing to start")
+    );
+}

@@ -118,6 +118,9 @@ enum Flag {
     Routes,
     Cluster,
     ClusterName,
+    ClusterAdvertise,
+    NoAdvertise,
+    ConnectRetries,
     Help,
     Version,
 }
@@ -150,6 +153,9 @@ const FLAGS: &[(&[&str], Flag, bool)] = &[
     (&["routes"], Flag::Routes, true),
     (&["cluster", "cluster_listen"], Flag::Cluster, true),
     (&["cluster_name"], Flag::ClusterName, true),
+    (&["cluster_advertise"], Flag::ClusterAdvertise, true),
+    (&["no_advertise"], Flag::NoAdvertise, false),
+    (&["connect_retries"], Flag::ConnectRetries, true),
     (&["h", "help"], Flag::Help, false),
     (&["v", "version"], Flag::Version, false),
 ];
@@ -172,9 +178,6 @@ const UNSUPPORTED: &[(&str, &str, bool)] = &[
     ("logtime_utc", "UTC log timestamps", false),
     ("log_size_limit", "log file rotation", true),
     ("max_traced_msg_len", "limiting traced message length", true),
-    ("no_advertise", "disabling cluster advertisement", false),
-    ("cluster_advertise", "cluster advertise addresses", true),
-    ("connect_retries", "route connect retries", true),
 ];
 
 /// One flag as found on the command line. Boolean flags carry `on`, others `value`.
@@ -418,6 +421,15 @@ fn apply_flags(given: &[Given], opts: &mut ServerOptions) -> Result<(), FlagsErr
             }
             Flag::Cluster => opts.cluster.listen = Some(cluster_listen(g)?),
             Flag::ClusterName => opts.cluster.name = Some(v()),
+            Flag::ClusterAdvertise => opts.cluster.advertise = Some(v()),
+            Flag::NoAdvertise => opts.cluster.no_advertise = g.on,
+            Flag::ConnectRetries => {
+                let n = g
+                    .value
+                    .parse::<u32>()
+                    .map_err(|_| invalid(g, "expected a non-negative number"))?;
+                opts.cluster.connect_retries = Some(n);
+            }
             Flag::Config | Flag::Test | Flag::Signal | Flag::Ldm | Flag::Help | Flag::Version => {}
         }
     }
@@ -527,6 +539,9 @@ Cluster Options:
         --cluster <cluster-url>      Cluster URL for solicited routes
         --cluster_name <string>      Cluster Name, if not set one will be dynamically generated
         --cluster_listen <url>       Cluster url from which members can solicit routes
+        --cluster_advertise <str>    Cluster URL to advertise to other servers
+        --no_advertise <bool>        Advertise known cluster IPs to clients
+        --connect_retries <number>   For implicit routes, number of connect retries
 
 Common Options:
     -h, --help                       Show this message
@@ -535,7 +550,7 @@ Common Options:
 Not supported by this build yet (refused with an error):
     -ms/--https_port, --tls, --tlscert, --tlskey, --tlsverify, --tlscacert, --help_tls,
     -s/--syslog, -r/--remote_syslog, --logtime_utc, --log_size_limit, --max_traced_msg_len,
-    --no_advertise, --cluster_advertise, --connect_retries, --profile
+    --profile
 ";
 
 #[cfg(test)]

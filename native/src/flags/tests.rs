@@ -154,9 +154,6 @@ fn flags_of_missing_features_are_refused_not_ignored() {
         &["--logtime_utc"],
         &["--log_size_limit", "1GB"],
         &["--max_traced_msg_len", "10"],
-        &["--no_advertise"],
-        &["--cluster_advertise", "h:1"],
-        &["--connect_retries", "3"],
     ];
     for list in refused {
         let e = err(list);
@@ -302,6 +299,21 @@ fn user_pass_and_token_flags() {
         "authorization { users: [ {user: a}, {user: b} ] }\n",
     );
     assert!(err(&["-c", many.to_str().unwrap(), "--user", "x"]).contains("users list"));
+}
+
+#[test]
+fn cluster_advertise_flags_fill_cluster_options() {
+    let (o, _) = run(&[
+        "--cluster_advertise",
+        "10.0.0.1:7000",
+        "--no_advertise",
+        "--connect_retries",
+        "5",
+    ]);
+    assert_eq!(o.cluster.advertise.as_deref(), Some("10.0.0.1:7000"));
+    assert!(o.cluster.no_advertise);
+    assert_eq!(o.cluster.connect_retries, Some(5));
+    assert!(err(&["--connect_retries", "x"]).contains("connect_retries"));
 }
 
 #[test]

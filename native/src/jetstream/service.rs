@@ -261,15 +261,17 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
             directory: directory.clone(),
         })
     };
-    shared.subscribe_internal("$JS.API.>", None, sink(SinkKind::Api))?;
+    // cluster: local until clustered JetStream. Every JetStream subscription is local-only so
+    // that each node's JetStream answers its own clients only (no answers through routes).
+    shared.subscribe_internal_local("$JS.API.>", None, sink(SinkKind::Api))?;
     if !cfg.domain.is_empty() {
         // Clients of a domain (`jetstream::with_domain`) use `$JS.<domain>.API.`.
         let prefix: Arc<str> = Arc::from(format!("$JS.{}.API.", cfg.domain));
         let pattern = format!("{prefix}>");
-        shared.subscribe_internal(&pattern, None, sink(SinkKind::DomainApi(prefix)))?;
+        shared.subscribe_internal_local(&pattern, None, sink(SinkKind::DomainApi(prefix)))?;
     }
-    shared.subscribe_internal("$JS.ACK.>", None, sink(SinkKind::Ack))?;
-    shared.subscribe_internal("$JS.FC.>", None, sink(SinkKind::FlowControl))?;
+    shared.subscribe_internal_local("$JS.ACK.>", None, sink(SinkKind::Ack))?;
+    shared.subscribe_internal_local("$JS.FC.>", None, sink(SinkKind::FlowControl))?;
     let mut service = Service {
         publisher: InternalPublisher::new(shared.clone()),
         shared,
@@ -354,7 +356,8 @@ impl Service {
         for subject in &config.subjects {
             subs.push(
                 self.shared
-                    .subscribe_internal(subject, None, sink.clone())?,
+                    // cluster: local until clustered JetStream
+                    .subscribe_internal_local(subject, None, sink.clone())?,
             );
         }
         Ok(subs)

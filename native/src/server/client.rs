@@ -90,6 +90,8 @@ pub enum SubTarget {
     Client(Arc<Client>),
     /// A subscriber inside the server.
     Internal(Arc<dyn InternalSink>),
+    /// Interest another server of the cluster announced over a route.
+    Route(Arc<crate::cluster::Route>),
 }
 
 impl SubTarget {
@@ -97,7 +99,15 @@ impl SubTarget {
     pub fn client(&self) -> Option<&Arc<Client>> {
         match self {
             SubTarget::Client(c) => Some(c),
-            SubTarget::Internal(_) => None,
+            SubTarget::Internal(_) | SubTarget::Route(_) => None,
+        }
+    }
+
+    /// The route, for remote interest.
+    pub fn route(&self) -> Option<&Arc<crate::cluster::Route>> {
+        match self {
+            SubTarget::Route(r) => Some(r),
+            _ => None,
         }
     }
 }
@@ -117,6 +127,12 @@ pub struct Subscription {
     pub max: AtomicU64,
     /// Deliveries so far.
     pub delivered: AtomicU64,
+    /// Announced to the other servers of the cluster (client subscriptions, and internal ones
+    /// unless subscribed local-only). Route subscriptions never propagate.
+    pub propagate: bool,
+    /// For a route's queue subscription: the members behind it (the `RS+` weight), so remote
+    /// queue members are picked in proportion. 1 otherwise.
+    pub weight: std::sync::atomic::AtomicU32,
 }
 
 /// A subscription handle compared by identity, the sublist's item type.
@@ -162,6 +178,8 @@ pub struct Client {
     pub headers: AtomicBool,
     /// Deliver this client's own publishes to it.
     pub echo: AtomicBool,
+    /// The client takes asynchronous INFO updates (CONNECT `protocol` >= 1).
+    pub async_info: AtomicBool,
     /// Subscriptions by sid.
     pub subs: Mutex<HashMap<Bytes, Arc<Subscription>>>,
     /// Counters.
@@ -196,6 +214,7 @@ impl Client {
             flush_queued: AtomicBool::new(false),
             headers: AtomicBool::new(false),
             echo: AtomicBool::new(true),
+            async_info: AtomicBool::new(false),
             subs: Mutex::new(HashMap::new()),
             stats: ClientStats::default(),
             meta: Mutex::new(ClientMeta {

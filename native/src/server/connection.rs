@@ -52,6 +52,7 @@ where
 {
     let cid = shared.next_cid.fetch_add(1, Ordering::Relaxed);
     let mut info = shared.info.clone();
+    info.connect_urls = shared.connect_urls();
     info.client_id = Some(cid);
     info.client_ip = Some(addr.ip().to_string());
     let mut conn = ServerConn::new(conn_config(&shared), &info, shared.now());
@@ -265,6 +266,9 @@ async fn connect(
         Ordering::Relaxed,
     );
     client.echo.store(info.echo, Ordering::Relaxed);
+    client
+        .async_info
+        .store(info.protocol >= 1, Ordering::Release);
     {
         let mut meta = lock(&client.meta);
         meta.name = info.name.clone();
@@ -298,6 +302,8 @@ fn subscribe(
         queue,
         max: Default::default(),
         delivered: Default::default(),
+        propagate: true,
+        weight: 1.into(),
     });
     shared
         .add_subscription(&sub)
@@ -322,7 +328,8 @@ fn unsubscribe(shared: &Shared, client: &Arc<Client>, sid: &Bytes, max: Option<u
     shared.remove_subscription(&sub);
 }
 
-async fn write_loop<W: AsyncWrite>(shared: Arc<Shared>, client: Arc<Client>, wr: W) {
+/// Drains a client's (or route's) outbound buffer to the socket until the connection closes.
+pub(crate) async fn write_loop<W: AsyncWrite>(shared: Arc<Shared>, client: Arc<Client>, wr: W) {
     tokio::pin!(wr);
     let deadline = shared.opts.write_deadline;
     let mut spare = BytesMut::new();

@@ -4,6 +4,11 @@
 //! stamped with the index generation, so the steady-state publish path takes no lock on the
 //! shared index. Frames are appended to receivers' outbound buffers and the receivers are
 //! flushed once per read batch through the [`FlushList`].
+//!
+//! In a cluster, remote interest sits in the same index with a route as its target: a client's
+//! publish goes to each interested route once (`RMSG`, naming the queue groups a member there
+//! was picked for; queue members are picked cluster-wide, as nats-server does). A message that arrived
+//! over a route ([`deliver_routed`]) reaches local subscribers only.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -11,6 +16,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hashbrown::HashMap;
 use rill_core::proto::headers::no_responders_block;
+use rill_core::proto::route::RoutedMsg;
 use rill_core::proto::{write_msg, Publish};
 use rill_core::subject;
 use rill_core::sublist::SubResult;
@@ -18,6 +24,8 @@ use rill_core::sublist::SubResult;
 use super::client::{lock, Client, FlushList, Refused, SubRef, SubTarget, Subscription};
 use super::ids::FastRng;
 use super::state::Shared;
+use crate::cluster::route::RouteFanout;
+use crate::cluster::Route;
 
 /// Most subjects a reader task caches results for before starting over.
 const ROUTE_CACHE_ENTRIES_MAX: usize = 512;
@@ -70,6 +78,8 @@ fn deliver_one(
             }
             return ok;
         }
+        // Routes are sent to once per message by the caller, never here.
+        SubTarget::Route(_) => return false,
     };
     let with_headers = client.headers.load(Ordering::Relaxed);
     let headers = if with_headers {
@@ -136,8 +146,17 @@ pub fn route_to(
 ) -> usize {
     let result = cache.lookup(shared, to);
     let echo = from.echo.load(Ordering::Relaxed);
+    // A message delivered to an inbox under another subject (JetStream) stays on this server.
+    let remote_ok = to == &msg.subject;
+    let mut fanout = RouteFanout::default();
     let mut delivered = 0;
     for SubRef(sub) in &result.psubs {
+        if let SubTarget::Route(r) = &sub.target {
+            if remote_ok {
+                fanout.add(r, None);
+            }
+            continue;
+        }
         if !echo && sub.target.client().is_some_and(|c| Arc::ptr_eq(c, from)) {
             continue;
         }
@@ -146,16 +165,29 @@ pub fn route_to(
         }
     }
     for group in &result.qsubs {
-        delivered += usize::from(deliver_to_group(
-            shared,
-            cache,
+        let pick = Pick {
             from,
             echo,
-            &group.members,
-            msg,
-            flush,
-        ));
+            remote_ok,
+        };
+        match deliver_to_group(shared, cache, &pick, &group.members, msg, flush) {
+            Picked::Local => delivered += 1,
+            Picked::Remote(r) => fanout.add(&r, Some(&group.name)),
+            Picked::Nobody => {}
+        }
     }
+    delivered += fanout.send(msg, flush);
+    count_out(shared, delivered, msg);
+    if delivered == 0 && no_responders {
+        if let Some(reply) = &msg.reply {
+            send_no_responders(from, &msg.subject, reply, flush);
+        }
+    }
+    delivered
+}
+
+/// Adds `delivered` copies of `msg` to the server's outbound counters.
+fn count_out(shared: &Shared, delivered: usize, msg: &Publish) {
     if delivered > 0 {
         let bytes = msg.payload.len() as u64 + msg.headers.as_ref().map_or(0, |h| h.len() as u64);
         shared
@@ -166,39 +198,140 @@ pub fn route_to(
             .stats
             .out_bytes
             .fetch_add(bytes * delivered as u64, Ordering::Relaxed);
-    } else if no_responders {
-        if let Some(reply) = &msg.reply {
-            send_no_responders(from, &msg.subject, reply, flush);
+    }
+}
+
+/// Delivers a message that arrived over a route: to every local plain subscriber, and to one
+/// local member of each queue group the sender named. Never to another route (full mesh).
+pub fn deliver_routed(
+    shared: &Shared,
+    cache: &mut RouteCache,
+    msg: &RoutedMsg,
+    flush: &mut FlushList,
+) -> usize {
+    let publish = Publish {
+        subject: msg.subject.clone(),
+        reply: msg.reply.clone(),
+        headers: msg.headers.clone(),
+        payload: msg.payload.clone(),
+    };
+    let result = cache.lookup(shared, &msg.subject);
+    let mut delivered = 0;
+    for SubRef(sub) in &result.psubs {
+        if sub.target.route().is_none() && deliver_one(shared, sub, &publish, flush) {
+            delivered += 1;
         }
     }
+    let pick = Pick {
+        from: &shared.system_client,
+        echo: true,
+        remote_ok: false,
+    };
+    for group in result.qsubs.iter().filter(|g| msg.queues.contains(&g.name)) {
+        if let Picked::Local =
+            deliver_to_group(shared, cache, &pick, &group.members, &publish, flush)
+        {
+            delivered += 1;
+        }
+    }
+    count_out(shared, delivered, &publish);
     delivered
 }
 
-/// Delivers to one member of a queue group, trying others if the chosen one is gone.
+/// Who publishes, for choosing a queue member.
+struct Pick<'a> {
+    from: &'a Arc<Client>,
+    echo: bool,
+    /// Members behind routes may be chosen.
+    remote_ok: bool,
+}
+
+/// The outcome of choosing a queue group member.
+enum Picked {
+    /// A local member got it.
+    Local,
+    /// No local member took it; this route has members.
+    Remote(Arc<Route>),
+    /// Nobody.
+    Nobody,
+}
+
+/// A queue member's share of a group: 1 for a local member, the `RS+` weight (members behind
+/// it) for a route.
+fn member_weight(sub: &Subscription) -> u64 {
+    match sub.target {
+        SubTarget::Route(_) => u64::from(sub.weight.load(Ordering::Relaxed).max(1)),
+        _ => 1,
+    }
+}
+
+/// Delivers to one member of a queue group. Every member cluster-wide is equally likely (a
+/// route counts as many members as its `RS+` weight), as nats-server 2.15 distributes; if the
+/// chosen local member cannot take the message, the others are tried, local ones first.
 fn deliver_to_group(
     shared: &Shared,
     cache: &mut RouteCache,
-    from: &Arc<Client>,
-    echo: bool,
+    pick: &Pick<'_>,
     members: &[SubRef],
     msg: &Publish,
     flush: &mut FlushList,
-) -> bool {
+) -> Picked {
     let len = members.len();
     if len == 0 {
-        return false;
+        return Picked::Nobody;
+    }
+    if pick.remote_ok && members.iter().any(|m| m.0.target.route().is_some()) {
+        let total: u64 = members.iter().map(|m| member_weight(&m.0)).sum();
+        let mut r = cache.rng.next_u64() % total.max(1);
+        for SubRef(sub) in members {
+            let w = member_weight(sub);
+            if r >= w {
+                r -= w;
+                continue;
+            }
+            if let SubTarget::Route(route) = &sub.target {
+                return Picked::Remote(route.clone());
+            }
+            let own = !pick.echo
+                && sub
+                    .target
+                    .client()
+                    .is_some_and(|c| Arc::ptr_eq(c, pick.from));
+            if !own && deliver_one(shared, sub, msg, flush) {
+                return Picked::Local;
+            }
+            break;
+        }
     }
     let start = (cache.rng.next_u64() % len as u64) as usize;
+    let mut remote: Option<&Arc<Route>> = None;
+    let mut remote_weight = 0u64;
     for i in 0..len {
         let SubRef(sub) = &members[(start + i) % len];
-        if !echo && sub.target.client().is_some_and(|c| Arc::ptr_eq(c, from)) {
+        if let SubTarget::Route(r) = &sub.target {
+            if pick.remote_ok {
+                // Weighted reservoir sampling: one pass, each route in proportion to its weight.
+                let w = u64::from(sub.weight.load(Ordering::Relaxed).max(1));
+                remote_weight += w;
+                if cache.rng.next_u64() % remote_weight < w {
+                    remote = Some(r);
+                }
+            }
+            continue;
+        }
+        if !pick.echo
+            && sub
+                .target
+                .client()
+                .is_some_and(|c| Arc::ptr_eq(c, pick.from))
+        {
             continue;
         }
         if deliver_one(shared, sub, msg, flush) {
-            return true;
+            return Picked::Local;
         }
     }
-    false
+    remote.map_or(Picked::Nobody, |r| Picked::Remote(r.clone()))
 }
 
 /// Tells a requester nobody listens: `HMSG <reply> <sid> ... NATS/1.0 503` on its own

@@ -16,14 +16,39 @@ use super::deliver::{route, route_to, RouteCache};
 use super::state::Shared;
 
 impl Shared {
-    /// Subscribes `sink` to `subject` (optionally in queue group `queue`).
+    /// Subscribes `sink` to `subject` (optionally in queue group `queue`). The interest is
+    /// announced to the other servers of the cluster, so their clients' (and internal
+    /// publishers') messages reach it over routes.
     pub fn subscribe_internal(
         &self,
         subject: &str,
         queue: Option<&str>,
         sink: Arc<dyn InternalSink>,
     ) -> Result<Arc<Subscription>, rill_core::sublist::SublistError> {
+        self.subscribe_internal_with(subject, queue, sink, true)
+    }
+
+    /// Like [`Shared::subscribe_internal`], but only this server's publishers reach it: the
+    /// interest is not announced to routes.
+    pub fn subscribe_internal_local(
+        &self,
+        subject: &str,
+        queue: Option<&str>,
+        sink: Arc<dyn InternalSink>,
+    ) -> Result<Arc<Subscription>, rill_core::sublist::SublistError> {
+        self.subscribe_internal_with(subject, queue, sink, false)
+    }
+
+    fn subscribe_internal_with(
+        &self,
+        subject: &str,
+        queue: Option<&str>,
+        sink: Arc<dyn InternalSink>,
+        propagate: bool,
+    ) -> Result<Arc<Subscription>, rill_core::sublist::SublistError> {
         let sub = Arc::new(Subscription {
+            propagate,
+            weight: 1.into(),
             target: SubTarget::Internal(sink),
             sid: Bytes::new(),
             subject: Bytes::copy_from_slice(subject.as_bytes()),

@@ -82,6 +82,11 @@ pub async fn run(opts: ServerOptions) -> anyhow::Result<()> {
 /// Stops accepting, closes every client after flushing what is queued.
 async fn shutdown(shared: &Arc<Shared>) {
     let _ = shared.shutdown.send(true);
+    if let Some(cluster) = &shared.cluster {
+        for route in cluster.routes() {
+            route.conn.close(CloseKind::ServerShutdown);
+        }
+    }
     let clients = shared.client_list();
     for c in &clients {
         c.close(CloseKind::ServerShutdown);
@@ -110,6 +115,9 @@ async fn lame_duck(shared: &Arc<Shared>) {
         {
             c.flush.notify_one();
         }
+    }
+    if let Some(cluster) = &shared.cluster {
+        cluster.announce_lame_duck(shared);
     }
     let grace = opts.lame_duck_grace_period.min(opts.lame_duck_duration);
     info!("Waiting {:?} before closing clients", grace);

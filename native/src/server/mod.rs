@@ -24,6 +24,7 @@ use tracing::{info, warn};
 pub use lifecycle::run;
 use state::Shared;
 
+use crate::cluster::{Cluster, ClusterConfig, LocalIdentity};
 use crate::options::ServerOptions;
 
 /// The NATS server version we report to clients: they gate features on it.
@@ -81,9 +82,24 @@ impl Server {
             None => None,
         };
         let http_addr = http.as_ref().map(TcpListener::local_addr).transpose()?;
-        let shared = Shared::new(opts, info);
+        let cluster = match ClusterConfig::from_options(&opts)? {
+            Some(config) => {
+                let me = LocalIdentity {
+                    server_id: info.server_id.clone(),
+                    server_name: info.server_name.clone(),
+                    client_url: own_client_url(&opts, client_addr),
+                    jetstream: opts.jetstream.enabled,
+                };
+                Some(Cluster::bind(config, me).await?)
+            }
+            None => None,
+        };
+        let shared = Shared::new(opts, info, cluster.as_ref().map(|(c, _)| c.clone()));
         if shared.opts.jetstream.enabled {
             crate::jetstream::service::start(shared.clone(), jetstream_config(&shared))?;
+        }
+        if let Some((c, l)) = cluster {
+            crate::cluster::start(shared.clone(), c, l);
         }
         tokio::spawn(accept_loop(shared.clone(), listener));
         if let Some(l) = http {
@@ -95,6 +111,20 @@ impl Server {
             http_addr,
         })
     }
+}
+
+/// This server's client URL as other servers tell their clients: `client_advertise`, or the
+/// listen address unless it is unspecified (`0.0.0.0`: peers fill in the address they see).
+fn own_client_url(opts: &ServerOptions, bound: SocketAddr) -> Option<String> {
+    if let Some(a) = &opts.client_advertise {
+        return Some(a.clone());
+    }
+    let host = if bound.ip().is_unspecified() {
+        "0.0.0.0".to_string()
+    } else {
+        bound.ip().to_string()
+    };
+    Some(crate::cluster::config::join_host_port(&host, bound.port()))
 }
 
 /// Where and how JetStream stores, from the options.
@@ -163,6 +193,13 @@ fn log_banner(server: &Server) {
         server.client_addr.ip(),
         server.client_addr.port()
     );
+    if let Some(c) = &server.shared.cluster {
+        info!(
+            "Listening for route connections on {}:{}",
+            c.listen_addr.ip(),
+            c.listen_addr.port()
+        );
+    }
     if server.shared.opts.max_payload > 8 * 1024 * 1024 {
         warn!("Maximum payloads over 8.00 MB are generally discouraged and could lead to poor performance");
     }

@@ -65,13 +65,19 @@ pub struct Shared {
     pub system_client: Arc<Client>,
     /// Subscriptions of internal subscribers (JetStream, system services).
     pub internal_subs: Mutex<Vec<Arc<Subscription>>>,
+    /// This server's part in a cluster, when `cluster { listen }` is configured.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
     /// The JetStream service's input, once it runs (monitoring asks it for `/jsz`).
     pub jetstream: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::jetstream::service::Input>>,
 }
 
 impl Shared {
     /// Builds the shared state for `opts` with a finished INFO template.
-    pub fn new(opts: ServerOptions, info: ServerInfo) -> Arc<Shared> {
+    pub fn new(
+        opts: ServerOptions,
+        info: ServerInfo,
+        cluster: Option<Arc<crate::cluster::Cluster>>,
+    ) -> Arc<Shared> {
         let auth = Authenticator::new(opts.auth.clone());
         let (shutdown, _) = watch::channel(false);
         Arc::new(Shared {
@@ -90,6 +96,7 @@ impl Shared {
             http_req_stats: Mutex::new(BTreeMap::new()),
             system_client: Client::new(0, std::net::SocketAddr::from(([0, 0, 0, 0], 0)), 0),
             internal_subs: Mutex::new(Vec::new()),
+            cluster,
             jetstream: std::sync::OnceLock::new(),
         })
     }
@@ -99,35 +106,52 @@ impl Shared {
         rill_core::Instant(self.origin.elapsed().as_nanos() as u64)
     }
 
-    /// Adds a subscription to the index.
+    /// Adds a subscription to the index (and announces it to routes if it propagates).
     pub fn add_subscription(
         &self,
         sub: &Arc<Subscription>,
     ) -> Result<(), rill_core::sublist::SublistError> {
-        let mut sl = lock(&self.sublist);
-        sl.insert(&sub.subject, sub.queue.as_deref(), SubRef(sub.clone()))?;
-        self.sublist_genid.store(sl.genid(), Ordering::Release);
+        {
+            let mut sl = lock(&self.sublist);
+            sl.insert(&sub.subject, sub.queue.as_deref(), SubRef(sub.clone()))?;
+            self.sublist_genid.store(sl.genid(), Ordering::Release);
+        }
+        if let (Some(c), true) = (&self.cluster, sub.propagate) {
+            c.local_interest_added(&sub.subject, sub.queue.as_ref());
+        }
         Ok(())
     }
 
-    /// Removes a subscription from the index.
+    /// Removes a subscription from the index (and withdraws it from routes when it was the
+    /// last one for its subject). Removing twice is harmless.
     pub fn remove_subscription(&self, sub: &Arc<Subscription>) {
-        let mut sl = lock(&self.sublist);
-        sl.remove(&sub.subject, sub.queue.as_deref(), &SubRef(sub.clone()));
-        self.sublist_genid.store(sl.genid(), Ordering::Release);
+        let found = {
+            let mut sl = lock(&self.sublist);
+            let found = sl.remove(&sub.subject, sub.queue.as_deref(), &SubRef(sub.clone()));
+            self.sublist_genid.store(sl.genid(), Ordering::Release);
+            found
+        };
+        if let (Some(c), true, true) = (&self.cluster, sub.propagate, found) {
+            c.local_interest_removed(&sub.subject, sub.queue.as_ref());
+        }
     }
 
     /// Removes a client and all its subscriptions.
     pub fn remove_client(&self, client: &Arc<Client>) {
         let subs: Vec<Arc<Subscription>> = lock(&client.subs).drain().map(|(_, s)| s).collect();
-        if !subs.is_empty() {
-            let mut sl = lock(&self.sublist);
-            for s in &subs {
-                sl.remove(&s.subject, s.queue.as_deref(), &SubRef(s.clone()));
-            }
-            self.sublist_genid.store(sl.genid(), Ordering::Release);
+        for s in &subs {
+            self.remove_subscription(s);
         }
         lock(&self.clients).remove(&client.cid);
+    }
+
+    /// The `connect_urls` a client's INFO carries: the cluster's client URLs, or the
+    /// configured `client_advertise` on a single server.
+    pub fn connect_urls(&self) -> Vec<String> {
+        match &self.cluster {
+            Some(c) if !c.config.no_advertise => c.connect_urls(),
+            _ => self.info.connect_urls.clone(),
+        }
     }
 
     /// Snapshot of open clients.

@@ -45,7 +45,7 @@ pub fn dispatch(shared: &Shared, path: &str, q: &Query) -> (u16, Value) {
         "/varz" => (200, varz(shared)),
         "/connz" => (200, connz(shared, q)),
         "/subsz" | "/subscriptionsz" => (200, subsz(shared, q)),
-        "/routez" => (200, routez(shared)),
+        "/routez" => (200, super::routez::routez(shared, q)),
         "/healthz" => healthz(shared),
         _ => (
             404,
@@ -97,7 +97,8 @@ fn varz(shared: &Shared) -> Value {
         "max_payload": o.max_payload,
         "max_pending": o.max_pending,
         "write_deadline": o.write_deadline.as_nanos() as u64,
-        "connect_urls": shared.info.connect_urls,
+        "connect_urls": shared.connect_urls(),
+        "cluster": super::routez::varz_cluster(shared),
         "start": rfc3339(shared.start),
         "now": rfc3339(now),
         "uptime": go_duration(uptime),
@@ -105,7 +106,7 @@ fn varz(shared: &Shared) -> Value {
         "cores": std::thread::available_parallelism().map_or(1, |n| n.get()),
         "connections": lock(&shared.clients).len(),
         "total_connections": st.total_connections.load(Ordering::Relaxed),
-        "routes": 0,
+        "routes": shared.cluster.as_ref().map_or(0, |c| c.routes().len()),
         "remotes": 0,
         "leafnodes": 0,
         "in_msgs": st.in_msgs.load(Ordering::Relaxed),
@@ -264,16 +265,6 @@ fn subsz(shared: &Shared, q: &Query) -> Value {
         v["subscriptions_list"] = Value::Array(all.into_iter().skip(offset).take(limit).collect());
     }
     v
-}
-
-fn routez(shared: &Shared) -> Value {
-    json!({
-        "server_id": shared.info.server_id,
-        "server_name": shared.info.server_name,
-        "now": rfc3339(SystemTime::now()),
-        "num_routes": 0,
-        "routes": [],
-    })
 }
 
 fn healthz(shared: &Shared) -> (u16, Value) {

@@ -6,6 +6,7 @@
 
 mod endpoints;
 mod jsz;
+mod routez;
 
 use std::collections::HashMap;
 use std::sync::Arc;
