@@ -57,11 +57,12 @@ fn write_run_files(server: &Server) -> anyhow::Result<RunFiles> {
 pub async fn run(opts: ServerOptions) -> anyhow::Result<()> {
     let server = Server::start(opts).await?;
     let _files = write_run_files(&server)?;
-    log_banner(&server);
+    // Handlers first: a signal sent as soon as "Server is ready" is logged must be caught.
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut usr2 = signal(SignalKind::user_defined2())?;
     let mut hup = signal(SignalKind::hangup())?;
+    log_banner(&server);
     loop {
         tokio::select! {
             _ = term.recv() => break,
