@@ -87,12 +87,15 @@ pub fn init(
     logtime: bool,
     log_file: Option<&Path>,
 ) -> anyhow::Result<()> {
+    // openraft reports every failed RPC (a peer still starting, a partition) as an error and
+    // its state at start as info; the Raft layer logs what matters in our words, so openraft
+    // speaks only with -D/-V (or RUST_LOG).
     let default = if trace {
         "trace"
     } else if debug {
         "debug"
     } else {
-        "info"
+        "info,openraft=off"
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let format = NatsFormat {

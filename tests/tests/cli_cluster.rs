@@ -332,6 +332,9 @@ fn cli_cluster_up_gives_up_on_nodes_that_never_answer_and_stops_them() {
             .strip_prefix("silent ")
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("log {log:?}"));
-        assert!(!rill_tests::cluster_up::process_exists(pid), "n{k} still runs");
+        assert!(
+            !rill_tests::cluster_up::process_exists(pid),
+            "n{k} still runs"
+        );
     }
 }

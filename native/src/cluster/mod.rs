@@ -18,6 +18,7 @@
 //! `tokio::sync::watch` of known peers ([`PeerInfo`]) other services (clustered JetStream) watch.
 
 pub mod config;
+pub mod inbox;
 pub mod interest;
 pub mod route;
 mod session;

@@ -129,6 +129,11 @@ impl RouteFanout {
         }
     }
 
+    /// Whether no route was added.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Sends `msg` to every route added. Returns how many took it.
     pub fn send(&self, msg: &Publish, flush: &mut FlushList) -> usize {
         self.0

@@ -170,8 +170,12 @@ impl Service {
     /// In a cluster, hands requests that are not about a stream held here (stream create,
     /// names, account info, unknown streams) to the controller; returns whether it did.
     pub(super) fn route_to_cluster(&mut self, req: &ApiRequest, msg: &Publish) -> bool {
-        if self.cluster.is_none() || self.applying {
+        if self.applying || !self.cfg.clustered {
             return false;
+        }
+        if self.cluster.is_none() {
+            // The controller is not up yet: nobody here answers.
+            return true;
         }
         let local = match api_scope(req) {
             ApiScope::Meta => false,

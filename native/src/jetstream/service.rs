@@ -179,6 +179,8 @@ pub struct ServiceConfig {
     pub max_store: Option<u64>,
     /// `jetstream.limits`: server-wide consumer limits.
     pub limits: rill_core::jetstream::api::ServerLimits,
+    /// Part of a JetStream cluster: API requests wait for the cluster controller.
+    pub clustered: bool,
     /// Test seam: every stream created runs through the replicated path with a one-member
     /// group that commits at once ([`super::replica::LoopbackGroup`]).
     pub loopback_replication: bool,
@@ -261,17 +263,17 @@ pub fn start(shared: Arc<Shared>, cfg: ServiceConfig) -> anyhow::Result<()> {
             directory: directory.clone(),
         })
     };
-    // cluster: local until clustered JetStream. Every JetStream subscription is local-only so
-    // that each node's JetStream answers its own clients only (no answers through routes).
-    shared.subscribe_internal_local("$JS.API.>", None, sink(SinkKind::Api))?;
+    // In a cluster every server's JetStream receives every API request over the routes and
+    // one answers (`cluster/`); captures exist on stream leaders only.
+    shared.subscribe_internal("$JS.API.>", None, sink(SinkKind::Api))?;
     if !cfg.domain.is_empty() {
         // Clients of a domain (`jetstream::with_domain`) use `$JS.<domain>.API.`.
         let prefix: Arc<str> = Arc::from(format!("$JS.{}.API.", cfg.domain));
         let pattern = format!("{prefix}>");
-        shared.subscribe_internal_local(&pattern, None, sink(SinkKind::DomainApi(prefix)))?;
+        shared.subscribe_internal(&pattern, None, sink(SinkKind::DomainApi(prefix)))?;
     }
-    shared.subscribe_internal_local("$JS.ACK.>", None, sink(SinkKind::Ack))?;
-    shared.subscribe_internal_local("$JS.FC.>", None, sink(SinkKind::FlowControl))?;
+    shared.subscribe_internal("$JS.ACK.>", None, sink(SinkKind::Ack))?;
+    shared.subscribe_internal("$JS.FC.>", None, sink(SinkKind::FlowControl))?;
     let mut service = Service {
         publisher: InternalPublisher::new(shared.clone()),
         shared,
@@ -356,8 +358,7 @@ impl Service {
         for subject in &config.subjects {
             subs.push(
                 self.shared
-                    // cluster: local until clustered JetStream
-                    .subscribe_internal_local(subject, None, sink.clone())?,
+                    .subscribe_internal(subject, None, sink.clone())?,
             );
         }
         Ok(subs)

@@ -54,7 +54,7 @@ impl Service {
     fn handle_api_inner(&mut self, now: UnixNanos, msg: &Publish, subject: String) {
         let req = match ApiRequest::parse(&subject) {
             Ok(r) => r,
-            Err(_) if self.cluster.is_some() && !self.applying => {
+            Err(_) if self.cfg.clustered && !self.applying => {
                 // Every server got it: the meta leader answers.
                 self.forward_to_cluster(msg);
                 return;

@@ -43,6 +43,7 @@ async fn looped(tag: &str) -> Loop {
         max_memory: None,
         max_store: None,
         limits: Default::default(),
+        clustered: false,
         loopback_replication: true,
     };
     service::start(server.shared.clone(), cfg).unwrap();

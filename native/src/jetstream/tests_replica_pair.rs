@@ -72,6 +72,7 @@ async fn node(tag: &str) -> Node {
             max_memory: None,
             max_store: None,
             limits: Default::default(),
+            clustered: false,
             loopback_replication: false,
         },
     )

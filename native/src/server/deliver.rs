@@ -146,14 +146,19 @@ pub fn route_to(
 ) -> usize {
     let result = cache.lookup(shared, to);
     let echo = from.echo.load(Ordering::Relaxed);
-    // A message delivered to an inbox under another subject (JetStream) stays on this server.
+    // A message delivered to an inbox under another subject (JetStream) crosses a route
+    // addressed to the inbox, its subject in a header (`cluster/inbox.rs`); queue members
+    // behind routes are not picked for it.
     let remote_ok = to == &msg.subject;
     let mut fanout = RouteFanout::default();
+    let mut inbox_fanout = RouteFanout::default();
     let mut delivered = 0;
     for SubRef(sub) in &result.psubs {
         if let SubTarget::Route(r) = &sub.target {
             if remote_ok {
                 fanout.add(r, None);
+            } else {
+                inbox_fanout.add(r, None);
             }
             continue;
         }
@@ -177,6 +182,9 @@ pub fn route_to(
         }
     }
     delivered += fanout.send(msg, flush);
+    if !inbox_fanout.is_empty() {
+        delivered += inbox_fanout.send(&crate::cluster::inbox::to_inbox(msg, to), flush);
+    }
     count_out(shared, delivered, msg);
     if delivered == 0 && no_responders {
         if let Some(reply) = &msg.reply {
@@ -209,10 +217,15 @@ pub fn deliver_routed(
     msg: &RoutedMsg,
     flush: &mut FlushList,
 ) -> usize {
+    // A delivery to an inbox shows the message's own subject (`cluster/inbox.rs`).
+    let (shown, headers) = match crate::cluster::inbox::from_inbox(msg.headers.as_ref()) {
+        Some((subject, headers)) => (subject, headers),
+        None => (msg.subject.clone(), msg.headers.clone()),
+    };
     let publish = Publish {
-        subject: msg.subject.clone(),
+        subject: shown,
         reply: msg.reply.clone(),
-        headers: msg.headers.clone(),
+        headers,
         payload: msg.payload.clone(),
     };
     let result = cache.lookup(shared, &msg.subject);

@@ -100,6 +100,12 @@ impl Server {
         }
         if let Some((c, l)) = cluster {
             crate::cluster::start(shared.clone(), c, l);
+            if shared.opts.jetstream.enabled {
+                crate::jetstream::cluster::bootstrap::start(
+                    shared.clone(),
+                    jetstream_config(&shared).dir,
+                )?;
+            }
         }
         tokio::spawn(accept_loop(shared.clone(), listener));
         if let Some(l) = http {
@@ -145,6 +151,7 @@ fn jetstream_config(shared: &Shared) -> crate::jetstream::service::ServiceConfig
         max_memory: js.max_memory_store.and_then(|v| u64::try_from(v).ok()),
         max_store: js.max_file_store.and_then(|v| u64::try_from(v).ok()),
         limits: js.limits,
+        clustered: shared.cluster.is_some(),
         loopback_replication: false,
     }
 }

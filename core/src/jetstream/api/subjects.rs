@@ -133,6 +133,8 @@ pub enum ApiRequest {
     },
     /// `META.LEADER.STEPDOWN`.
     MetaLeaderStepdown,
+    /// `SERVER.REMOVE`: a server leaves the cluster for good (peer-remove).
+    ServerRemove,
     /// Anything else under `$JS.API.` (nats-server does not answer those).
     Unknown,
 }
@@ -235,6 +237,7 @@ impl ApiRequest {
                 R::ConsumerLeaderStepdown { stream, consumer }
             }
             ["META", "LEADER", "STEPDOWN"] => R::MetaLeaderStepdown,
+            ["SERVER", "REMOVE"] => R::ServerRemove,
             _ => R::Unknown,
         })
     }
@@ -269,6 +272,7 @@ impl ApiRequest {
             R::ConsumerUnpin { .. } => "consumer_unpin",
             R::ConsumerReset { .. } => "consumer_reset",
             R::MetaLeaderStepdown => "meta_leader_stepdown",
+            R::ServerRemove => "meta_server_remove",
             R::DirectGet(..) | R::ConsumerNext { .. } | R::Unknown => return None,
         })
     }

@@ -30,6 +30,8 @@ use crate::server::state::Shared;
 
 /// The meta group's name.
 pub const META_GROUP: &str = "_meta_";
+/// How often the meta leader looks for JetStream servers that are not members yet.
+pub const GROW_CHECK_MS: u64 = 1_000;
 
 /// What reaches the controller.
 #[derive(Debug)]
@@ -141,6 +143,8 @@ impl Controller {
             self.open_stream(&a, None, false).await;
         }
         let mut leadership = self.meta.leadership();
+        let mut grow = tokio::time::interval(std::time::Duration::from_millis(GROW_CHECK_MS));
+        grow.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let leading = leadership.borrow_and_update().is_leader;
             if self.meta_leader.swap(leading, Ordering::AcqRel) != leading {
@@ -156,6 +160,7 @@ impl Controller {
                     None => return,
                 },
                 r = leadership.changed() => if r.is_err() { return },
+                _ = grow.tick() => self.grow_meta().await,
             }
         }
     }
@@ -188,6 +193,37 @@ impl Controller {
                 }
             }
             MetaChange::Refused(_) => {}
+        }
+    }
+
+    /// Meta leader: makes every connected JetStream server a member of the meta group.
+    async fn grow_meta(&mut self) {
+        if !self.meta_leader.load(Ordering::Acquire) {
+            return;
+        }
+        let Some(cluster) = self.shared.cluster.clone() else {
+            return;
+        };
+        let status = self.meta.status();
+        let removed = self
+            .assignments
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .removed
+            .clone();
+        for p in cluster.peer_list() {
+            let known = status
+                .replicas
+                .iter()
+                .any(|r| r.server == p.server_name && r.voter);
+            if !p.jetstream || !p.connected || known || removed.contains(&p.server_name) {
+                continue;
+            }
+            info!(server = %p.server_name, "adding a server to the meta group");
+            let member = Member::new(p.server_name.clone());
+            if let Err(e) = self.meta.add_member(node_id(&p.server_name), member).await {
+                warn!(server = %p.server_name, "cannot add to the meta group: {e}");
+            }
         }
     }
 

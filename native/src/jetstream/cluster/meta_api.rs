@@ -18,8 +18,8 @@ use rill_core::jetstream::api::{
     StreamState, SuccessResponse, Timestamp,
 };
 use rill_core::jetstream::cluster::{
-    plan_stream_create, plan_stream_delete, plan_stream_update, stream_names, Candidate,
-    CreatePlan, MetaCommand,
+    evacuate, peer_id, plan_stream_create, plan_stream_delete, plan_stream_update, stream_names,
+    Candidate, CreatePlan, MetaCommand,
 };
 use rill_core::proto::Publish;
 use tracing::warn;
@@ -149,6 +149,7 @@ impl Controller {
                         streams: names.len() as u64,
                         ..AccountInfo::default()
                     };
+                    info.api.level = rill_core::jetstream::api::API_LEVEL;
                     for i in infos {
                         info.consumers += i.state.consumer_count;
                         match i.config.storage {
@@ -158,6 +159,13 @@ impl Controller {
                     }
                     reply_with(&shared, to, Bytes::from(response_json(&kind, &info)));
                 });
+            }
+            ApiRequest::ServerRemove => {
+                self.remove_server(body).await?;
+                self.send(
+                    to,
+                    Bytes::from(response_json(kind, &SuccessResponse { success: true })),
+                );
             }
             ApiRequest::MetaLeaderStepdown => {
                 let meta = self.meta.clone();
@@ -186,6 +194,35 @@ impl Controller {
             }
         }
         Ok(())
+    }
+
+    /// `SERVER.REMOVE` (`{"peer": name}` or `{"peer_id": id}`): moves the server's replicas
+    /// to other servers and takes it out of the meta group.
+    async fn remove_server(&mut self, body: &[u8]) -> Result<(), ApiError> {
+        let req: serde_json::Value =
+            serde_json::from_slice(body).map_err(|e| ApiError::with_err(ErrorId::BadRequest, e))?;
+        let peer = req["peer"].as_str().unwrap_or_default();
+        let id = req["peer_id"].as_str().unwrap_or_default();
+        let candidates = self.candidates();
+        let Some(name) = candidates
+            .iter()
+            .map(|c| c.name.clone())
+            .find(|n| (!peer.is_empty() && n == peer) || (!id.is_empty() && peer_id(n) == id))
+        else {
+            return Err(ApiError::new(ErrorId::ClusterServerNotMember));
+        };
+        if name == self.cfg.server_name {
+            // The leader hands over first; the new leader removes this server.
+            return Err(ApiError::with_err(
+                ErrorId::BadRequest,
+                "the meta leader can not remove itself, step down first",
+            ));
+        }
+        let moves = evacuate(&self.read_assignments(), &name, &candidates);
+        for cmd in moves {
+            self.propose(cmd).await?;
+        }
+        self.propose(MetaCommand::RemoveServer { name }).await
     }
 
     fn read_assignments(

@@ -6,6 +6,7 @@
 //! (`crate::raft`): [`stream_group`] adapts a stream's group to the service and the service to
 //! the layer's `Machine`; [`transport`] carries Raft RPCs as NATS request/reply.
 
+pub mod bootstrap;
 pub mod controller;
 mod meta_api;
 pub mod meta_machine;

@@ -39,6 +39,8 @@ pub async fn request(
     let sub = shared
         .subscribe_internal(&inbox, None, Arc::new(Once(Mutex::new(Some(tx)))))
         .ok()?;
+    // Let the inbox's interest reach the other servers before asking.
+    tokio::time::sleep(Duration::from_millis(20)).await;
     let mut publisher = InternalPublisher::new(shared.clone());
     publisher.publish(&Publish {
         subject: Bytes::from(subject.to_string()),
@@ -53,4 +55,55 @@ pub async fn request(
         .and_then(Result::ok);
     shared.unsubscribe_internal(&sub);
     answer
+}
+
+#[derive(Debug)]
+struct Many(Mutex<Vec<Bytes>>);
+
+impl InternalSink for Many {
+    fn deliver(&self, msg: &Publish) -> bool {
+        let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if all.len() < ANSWERS_MAX {
+            all.push(msg.payload.clone());
+        }
+        true
+    }
+}
+
+/// Most answers [`collect`] keeps.
+pub const ANSWERS_MAX: usize = 1024;
+
+/// Sends `payload` to `subject` and returns every reply received within `wait`.
+pub async fn collect(
+    shared: &Arc<Shared>,
+    subject: &str,
+    payload: Bytes,
+    wait: Duration,
+) -> Vec<Bytes> {
+    let inbox = format!(
+        "_INBOX.rill.{}",
+        crate::server::ids::random_token::<16>(b"abcdefghijklmnopqrstuvwxyz0123456789")
+    );
+    let sink = Arc::new(Many(Mutex::new(Vec::new())));
+    let Ok(sub) = shared.subscribe_internal(&inbox, None, sink.clone()) else {
+        return Vec::new();
+    };
+    // Let the inbox's interest reach the other servers before asking.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut publisher = InternalPublisher::new(shared.clone());
+    publisher.publish(&Publish {
+        subject: Bytes::from(subject.to_string()),
+        reply: Some(Bytes::from(inbox)),
+        headers: None,
+        payload,
+    });
+    publisher.flush();
+    tokio::time::sleep(wait).await;
+    shared.unsubscribe_internal(&sub);
+    let answers = sink
+        .0
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    answers
 }

@@ -56,6 +56,7 @@ async fn node(name: &str, net: &MemNetwork, all: &[&str]) -> Node {
             max_memory: None,
             max_store: None,
             limits: Default::default(),
+            clustered: true,
             loopback_replication: false,
         },
     )

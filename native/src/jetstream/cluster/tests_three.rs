@@ -70,6 +70,7 @@ async fn node(id: NodeId, tag: &str) -> Node {
             max_memory: None,
             max_store: None,
             limits: Default::default(),
+            clustered: false,
             loopback_replication: false,
         },
     )
