@@ -70,7 +70,26 @@ impl Service {
         if let (Some(map), Some(account)) = (doc.as_object_mut(), account) {
             map.insert("account_details".into(), json!([account]));
         }
+        if let (Some(map), Some(meta)) = (doc.as_object_mut(), self.meta_cluster()) {
+            map.insert("meta_cluster".into(), meta);
+            let ha = self.streams.values().filter(|e| e.replica.is_some()).count();
+            map.insert("ha_assets".into(), json!(ha));
+        }
         doc
+    }
+
+    /// The `meta_cluster` object of a clustered server: leader, members, their health.
+    fn meta_cluster(&self) -> Option<Value> {
+        let view = self.shared.jetstream_meta.read().ok()?.clone()?;
+        let leader = view.leader.clone().unwrap_or_default();
+        Some(json!({
+            "name": view.cluster,
+            "leader": leader,
+            "peer": rill_core::jetstream::cluster::peer_id(&leader),
+            "replicas": view.replicas,
+            "cluster_size": view.size,
+            "quorum_needed": view.size / 2 + 1,
+        }))
     }
 
     /// The `config` object: limits as configured (-1 when unlimited), where data lives and

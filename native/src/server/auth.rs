@@ -59,6 +59,18 @@ impl Authenticator {
             || self.opts.users.iter().any(|u| !is_bcrypt(&u.password))
     }
 
+    /// Only users of the system account are configured (no token, no other user).
+    fn only_system_users(&self) -> bool {
+        self.opts.token.is_none()
+            && self.opts.no_auth_user.is_none()
+            && !self.opts.users.is_empty()
+            && self
+                .opts
+                .users
+                .iter()
+                .all(|u| u.account.as_deref() == Some("$SYS"))
+    }
+
     /// Checks credentials. May run bcrypt: call it off the async executor's hot threads.
     pub fn authenticate(&self, c: &ConnectInfo) -> Option<Identity> {
         let global = || "$G".to_string();
@@ -70,6 +82,14 @@ impl Authenticator {
         }
         let no_creds = c.auth_token.is_none() && c.user.is_none() && c.pass.is_none();
         if no_creds {
+            if self.only_system_users() {
+                // As nats-server: users of the system account alone keep everyone else
+                // anonymous in the global account.
+                return Some(Identity {
+                    user: None,
+                    account: global(),
+                });
+            }
             let name = self.opts.no_auth_user.as_deref()?;
             let u = self.opts.users.iter().find(|u| u.user == name)?;
             return Some(Identity {
@@ -194,5 +214,18 @@ mod tests {
                 .as_deref(),
             Some("anon")
         );
+    }
+
+    #[test]
+    fn system_account_users_alone_leave_anonymous_clients_in_the_global_account() {
+        let mut opts = users(&[("admin", "s3cret")]);
+        opts.users[0].account = Some("$SYS".into());
+        let auth = Authenticator::new(opts);
+        assert!(auth.required());
+        assert_eq!(auth.authenticate(&connect(None, None, None)).unwrap().account, "$G");
+        let admin = auth.authenticate(&connect(None, Some("admin"), Some("s3cret"))).unwrap();
+        assert_eq!(admin.account, "$SYS");
+        assert!(auth.authenticate(&connect(None, Some("admin"), Some("bad"))).is_none());
+        assert!(auth.authenticate(&connect(None, Some("other"), Some("x"))).is_none());
     }
 }

@@ -12,6 +12,7 @@ pub mod internal;
 mod lifecycle;
 pub mod monitor;
 pub mod state;
+pub mod sys_requests;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -94,9 +95,15 @@ impl Server {
             }
             None => None,
         };
+        let mut info = info;
+        if let Some((c, _)) = &cluster {
+            // Clients learn the cluster's name from INFO, as from nats-server.
+            info.cluster = Some(c.name.clone());
+        }
         let shared = Shared::new(opts, info, cluster.as_ref().map(|(c, _)| c.clone()));
         if shared.opts.jetstream.enabled {
             crate::jetstream::service::start(shared.clone(), jetstream_config(&shared))?;
+            sys_requests::start(&shared)?;
         }
         if let Some((c, l)) = cluster {
             crate::cluster::start(shared.clone(), c, l);

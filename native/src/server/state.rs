@@ -69,6 +69,9 @@ pub struct Shared {
     pub cluster: Option<Arc<crate::cluster::Cluster>>,
     /// The JetStream service's input, once it runs (monitoring asks it for `/jsz`).
     pub jetstream: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::jetstream::service::Input>>,
+    /// The JetStream meta group as this server sees it (clustered JetStream only; `None`
+    /// until the meta group is open): `/healthz`, `/jsz` and `$JS.API.INFO` read it.
+    pub jetstream_meta: std::sync::RwLock<Option<crate::jetstream::cluster::MetaView>>,
 }
 
 impl Shared {
@@ -98,6 +101,7 @@ impl Shared {
             internal_subs: Mutex::new(Vec::new()),
             cluster,
             jetstream: std::sync::OnceLock::new(),
+            jetstream_meta: std::sync::RwLock::new(None),
         })
     }
 

@@ -146,6 +146,7 @@ impl Controller {
         let mut grow = tokio::time::interval(std::time::Duration::from_millis(GROW_CHECK_MS));
         grow.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            self.publish_view();
             let leading = leadership.borrow_and_update().is_leader;
             if self.meta_leader.swap(leading, Ordering::AcqRel) != leading {
                 info!(leader = leading, "meta group leadership");
@@ -193,6 +194,27 @@ impl Controller {
                 }
             }
             MetaChange::Refused(_) => {}
+        }
+    }
+
+    /// Publishes the meta group's state for monitoring and the API.
+    fn publish_view(&self) {
+        let status = self.meta.status();
+        let info = super::stream_group::cluster_info(
+            &self.cfg.cluster,
+            &self.cfg.server_name,
+            &status,
+            None,
+        );
+        let view = super::MetaView {
+            cluster: self.cfg.cluster.clone(),
+            leader: (!info.leader.is_empty()).then_some(info.leader),
+            is_leader: self.meta_leader.load(Ordering::Acquire),
+            size: status.replicas.iter().filter(|r| r.voter).count() + 1,
+            replicas: info.replicas,
+        };
+        if let Ok(mut w) = self.shared.jetstream_meta.write() {
+            *w = Some(view);
         }
     }
 

@@ -7,6 +7,8 @@
 //! the layer's `Machine`; [`transport`] carries Raft RPCs as NATS request/reply.
 
 pub mod bootstrap;
+mod view;
+pub use view::MetaView;
 pub mod controller;
 mod meta_api;
 pub mod meta_machine;

@@ -176,7 +176,9 @@ pub fn cluster_info(
         .iter()
         .map(|r| PeerInfo {
             name: r.server.clone(),
-            current: r.current,
+            // As nats-server: caught up is "current", offline or not (a replica killed after
+            // the last write shows "current, OFFLINE").
+            current: r.current || r.lag == Some(0),
             offline: r.offline,
             active: r.last_seen.map_or(0, |d| d.as_nanos() as Nanos),
             lag: r.lag.unwrap_or(0),

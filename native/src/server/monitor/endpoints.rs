@@ -274,6 +274,18 @@ fn healthz(shared: &Shared) -> (u16, Value) {
             json!({"status": "unavailable", "error": "server is in lame duck mode"}),
         );
     }
+    // Clustered JetStream is healthy once a meta leader is known (as nats-server says).
+    let clustered = shared.opts.jetstream.enabled && shared.cluster.is_some();
+    let leader_known = shared
+        .jetstream_meta
+        .read()
+        .is_ok_and(|m| m.as_ref().is_some_and(|m| m.leader.is_some()));
+    if clustered && !leader_known {
+        return (
+            503,
+            json!({"status": "unavailable", "error": "JetStream has not established contact with a meta leader"}),
+        );
+    }
     (200, json!({"status": "ok"}))
 }
 

@@ -4,7 +4,7 @@
 //! A deliberately small HTTP/1.1 server: GET only, one request per connection, bounded
 //! request size, JSON (or JSONP with `?callback=`) out.
 
-mod endpoints;
+pub(crate) mod endpoints;
 mod jsz;
 mod routez;
 
