@@ -227,6 +227,12 @@ fn check(c: &Cluster, acked: &BTreeSet<u64>, bad: &Arc<Mutex<Vec<String>>>) -> R
 }
 
 fn run_seed(seed: u64) -> Trace {
+    if let Ok(filter) = std::env::var("RILL_SIM_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
