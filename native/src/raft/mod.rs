@@ -26,6 +26,7 @@ mod network;
 mod registry;
 mod runtime;
 mod sm;
+mod start;
 mod status;
 mod types;
 
