@@ -126,6 +126,8 @@ impl LogStore {
             .or(self.purged)
     }
 
+    // openraft's trait error type, returned as is by the trait methods.
+    #[allow(clippy::result_large_err)]
     /// Encodes `recs` and appends them to the active segment in one write.
     fn write(&mut self, recs: &[LogRecord]) -> Result<(), StorageError> {
         if self.queue.poisoned.load(Ordering::Acquire) {
@@ -184,6 +186,7 @@ impl LogStore {
         self.delete_purged_segments()
     }
 
+    #[allow(clippy::result_large_err)]
     /// Deletes sealed segments whose entries are all purged. The purge must be durable.
     fn delete_purged_segments(&mut self) -> Result<(), StorageError> {
         let purged = self.purged.map(|p| p.index);
