@@ -27,6 +27,12 @@ pub struct GroupConfig {
     pub append_entries_max: u64,
     /// Largest command accepted by `propose`.
     pub command_bytes_max: usize,
+    /// Most commands batched into one log entry.
+    pub batch_commands_max: usize,
+    /// Batching stops adding commands to an entry past this many bytes.
+    pub batch_bytes_max: usize,
+    /// Proposals waiting to be batched; `propose` waits when this many are queued.
+    pub proposals_pending_max: usize,
     /// Size at which a log segment is sealed.
     pub segment_bytes_max: u64,
     /// A replica not heard from for this long is reported offline.
@@ -44,6 +50,9 @@ impl Default for GroupConfig {
             snapshot_chunk_bytes_max: 512 * 1024,
             append_entries_max: 1_000,
             command_bytes_max: 8 * 1024 * 1024,
+            batch_commands_max: 512,
+            batch_bytes_max: 1024 * 1024,
+            proposals_pending_max: 65_536,
             segment_bytes_max: SEGMENT_BYTES_MAX_DEFAULT,
             offline_after_ms: 5_000,
         }

@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use openraft::error::{ClientWriteError, RaftError};
 use openraft::ChangeMembers;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+use super::batch::Pending;
 use super::config::GroupConfig;
 use super::disk::Disk;
 use super::error::{ProposeError, RaftLayerError};
@@ -20,7 +21,7 @@ use super::network::{PeerTracker, Transport};
 use super::registry::Registry;
 use super::start;
 use super::status::{self, GroupStatus, Leadership};
-use super::types::{Command, Member, NodeId, Raft};
+use super::types::{Member, NodeId, Raft};
 
 /// The directory of group `name`'s log under a server's store directory:
 /// `<store_dir>/raft/<name>`.
@@ -48,7 +49,7 @@ pub struct GroupOptions {
 /// One open group.
 pub struct Group {
     inner: Arc<Inner>,
-    supervisor: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 /// What the handle and the supervisor share.
@@ -63,6 +64,7 @@ pub(crate) struct Inner {
     pub stepping_down: AtomicBool,
     pub closing: AtomicBool,
     pub config: GroupConfig,
+    pub proposals: mpsc::Sender<Pending>,
 }
 
 impl Inner {
@@ -88,10 +90,10 @@ impl Group {
         registry: Arc<Registry>,
     ) -> Result<Self, RaftLayerError> {
         let span = tracing::info_span!("raft", group = %opts.name, node = opts.node);
-        let (inner, supervisor) = start::open(opts, machine, transport, registry)
+        let (inner, tasks) = start::open(opts, machine, transport, registry)
             .instrument(span)
             .await?;
-        Ok(Self { inner, supervisor })
+        Ok(Self { inner, tasks })
     }
 
     /// The group's name.
@@ -119,16 +121,14 @@ impl Group {
                 server: None,
             });
         }
-        match self.inner.raft().client_write(Command(command)).await {
-            Ok(resp) => Ok(resp.data.0),
-            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => {
-                Err(ProposeError::NotLeader {
-                    leader: f.leader_id,
-                    server: f.leader_node.map(|n| n.server),
-                })
-            }
-            Err(e) => Err(ProposeError::Fatal(e.to_string())),
-        }
+        let (reply, rx) = oneshot::channel();
+        let stopped = || ProposeError::Fatal("group stopped".into());
+        self.inner
+            .proposals
+            .send(Pending { command, reply })
+            .await
+            .map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
     }
 
     /// The leader as this node knows it.
@@ -233,7 +233,9 @@ impl Group {
     /// Stops the group on this node (its files stay).
     pub async fn shutdown(self) -> Result<(), RaftLayerError> {
         self.inner.closing.store(true, Ordering::Release);
-        self.supervisor.abort();
+        for t in &self.tasks {
+            t.abort();
+        }
         self.inner.registry.remove(&self.inner.name);
         self.inner
             .raft()

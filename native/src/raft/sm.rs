@@ -150,7 +150,8 @@ impl<M: Machine> Shared<M> {
     async fn apply(&self, entries: Vec<Entry>) -> Result<Vec<Response>, StorageError> {
         let mut cell = self.cell.lock().await;
         let mut commands = Vec::new();
-        let mut kinds = Vec::with_capacity(entries.len());
+        // Commands per entry, to cut the machine's responses back into entries.
+        let mut counts = Vec::with_capacity(entries.len());
         for e in entries {
             let expected = cell.applied.map_or(0, |a| a.index + 1);
             if e.log_id.index != expected {
@@ -161,22 +162,26 @@ impl<M: Machine> Shared<M> {
                 return Err(self.fail(&MachineError::Other(msg)));
             }
             cell.applied = Some(e.log_id);
-            let is_command = match e.payload {
-                EntryPayload::Blank => false,
+            let count = match e.payload {
+                EntryPayload::Blank => 0,
                 EntryPayload::Membership(m) => {
                     cell.membership = StoredMembership::new(Some(e.log_id), m);
-                    false
+                    0
                 }
-                EntryPayload::Normal(cmd) => {
-                    commands.push(Applied {
-                        index: e.log_id.index,
-                        term: e.log_id.leader_id.term,
-                        command: cmd.0,
-                    });
-                    true
+                EntryPayload::Normal(batch) => {
+                    let n = batch.0.len();
+                    for (pos, command) in batch.0.into_iter().enumerate() {
+                        commands.push(Applied {
+                            index: e.log_id.index,
+                            batch_pos: u32::try_from(pos).unwrap_or(u32::MAX),
+                            term: e.log_id.leader_id.term,
+                            command,
+                        });
+                    }
+                    n
                 }
             };
-            kinds.push(is_command);
+            counts.push(count);
         }
         let Some(through) = cell.applied.as_ref().map(Position::from) else {
             return Ok(Vec::new());
@@ -196,15 +201,9 @@ impl<M: Machine> Shared<M> {
             }
             r.into_iter()
         };
-        Ok(kinds
+        Ok(counts
             .into_iter()
-            .map(|c| {
-                Response(if c {
-                    replies.next().unwrap_or_default()
-                } else {
-                    Vec::new()
-                })
-            })
+            .map(|n| Response(replies.by_ref().take(n).collect()))
             .collect())
     }
 

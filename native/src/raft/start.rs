@@ -7,10 +7,11 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use openraft::error::{Fatal, RaftError};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+use super::batch;
 use super::error::RaftLayerError;
 use super::group::{GroupOptions, Inner};
 use super::log::LogStore;
@@ -37,7 +38,7 @@ pub(crate) async fn open<M: Machine>(
     machine: M,
     transport: Arc<dyn Transport>,
     registry: Arc<Registry>,
-) -> Result<(Arc<Inner>, JoinHandle<()>), RaftLayerError> {
+) -> Result<(Arc<Inner>, Vec<JoinHandle<()>>), RaftLayerError> {
     if registry.contains(&opts.name) {
         return Err(RaftLayerError::GroupExists(opts.name));
     }
@@ -56,6 +57,7 @@ pub(crate) async fn open<M: Machine>(
     let (tx, _) = watch::channel(Leadership::default());
     watch_leadership(&raft, opts.node, tx.clone());
     tracing::info!(checkpoint = ?checkpoint.map(|c| c.index()), "raft group open");
+    let (proposals, rx) = mpsc::channel(opts.config.proposals_pending_max.max(1));
     let inner = Arc::new(Inner {
         name: opts.name.clone(),
         node: opts.node,
@@ -67,10 +69,12 @@ pub(crate) async fn open<M: Machine>(
         stepping_down: AtomicBool::new(false),
         closing: AtomicBool::new(false),
         config: opts.config.clone(),
+        proposals,
     });
+    let batcher = batch::spawn(inner.clone(), rx);
     let span = tracing::Span::current();
     let supervisor = tokio::spawn(supervise(inner.clone(), opts, ctx).instrument(span));
-    Ok((inner, supervisor))
+    Ok((inner, vec![supervisor, batcher]))
 }
 
 /// Recovers the machine, opens the log and starts openraft.

@@ -17,7 +17,7 @@ fn id(term: u64, index: u64) -> LogId {
 fn entry(term: u64, index: u64) -> Entry {
     Entry {
         log_id: id(term, index),
-        payload: EntryPayload::Normal(Command(index.to_le_bytes().to_vec())),
+        payload: EntryPayload::Normal(Command(vec![index.to_le_bytes().to_vec()])),
     }
 }
 

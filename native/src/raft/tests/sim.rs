@@ -210,7 +210,7 @@ fn check(c: &Cluster, acked: &BTreeSet<u64>, bad: &Arc<Mutex<Vec<String>>>) -> R
         return Err(format!("acknowledged value {lost} lost"));
     }
     // Equal state at every index two nodes both applied.
-    let histories: Vec<BTreeMap<u64, u64>> = NODES
+    let histories: Vec<BTreeMap<(u64, u32), u64>> = NODES
         .iter()
         .map(|id| c.nodes[id].history.lock().unwrap().clone())
         .collect();
@@ -218,7 +218,7 @@ fn check(c: &Cluster, acked: &BTreeSet<u64>, bad: &Arc<Mutex<Vec<String>>>) -> R
         for (idx, hash) in h {
             for other in &histories[i + 1..] {
                 if other.get(idx).is_some_and(|o| o != hash) {
-                    return Err(format!("replicas differ at index {idx}"));
+                    return Err(format!("replicas differ at {idx:?}"));
                 }
             }
         }
