@@ -25,6 +25,9 @@ pub struct GroupConfig {
     pub snapshot_chunk_bytes_max: u64,
     /// Most entries in one AppendEntries RPC.
     pub append_entries_max: u64,
+    /// Largest RPC request body; an AppendEntries above it is split (keep it at or below
+    /// what the transport carries, e.g. the routes' max payload).
+    pub rpc_bytes_max: usize,
     /// Largest command accepted by `propose`.
     pub command_bytes_max: usize,
     /// Most commands batched into one log entry.
@@ -49,9 +52,10 @@ impl Default for GroupConfig {
             entries_kept_after_checkpoint: 1_000,
             snapshot_chunk_bytes_max: 512 * 1024,
             append_entries_max: 1_000,
+            rpc_bytes_max: 4 * 1024 * 1024,
             command_bytes_max: 8 * 1024 * 1024,
             batch_commands_max: 512,
-            batch_bytes_max: 1024 * 1024,
+            batch_bytes_max: 256 * 1024,
             proposals_pending_max: 65_536,
             segment_bytes_max: SEGMENT_BYTES_MAX_DEFAULT,
             offline_after_ms: 5_000,

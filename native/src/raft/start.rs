@@ -107,6 +107,7 @@ async fn start_raft<M: Machine>(
         transport: ctx.transport.clone(),
         peers: peers.clone(),
         retry_delay: Duration::from_millis(opts.config.heartbeat_interval_ms),
+        rpc_bytes_max: opts.config.rpc_bytes_max,
     };
     let sm = StateMachine::new(ctx.shared.clone());
     let raft = Raft::new(opts.node, Arc::new(config), network, log, sm)

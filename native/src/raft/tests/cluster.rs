@@ -300,3 +300,30 @@ async fn raft_cluster_delete_removes_the_group_files() {
     assert!(!log_dir.exists());
     c.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn raft_cluster_splits_append_entries_above_rpc_bytes_max() {
+    let config = GroupConfig {
+        rpc_bytes_max: 4 * 1024,
+        batch_bytes_max: 512,
+        ..test_config()
+    };
+    let mut c = started(config, 12).await;
+    let leader = c.wait_leader(10 * SEC).await;
+    let behind = c.running().into_iter().find(|&id| id != leader).unwrap();
+    c.stop(behind).await;
+    let g = c.group(leader);
+    let ok = futures::stream::iter(0..2_000u64)
+        .map(|v| g.propose(v.to_le_bytes().to_vec()))
+        .buffer_unordered(256)
+        .filter(|r| std::future::ready(r.is_ok()))
+        .count()
+        .await;
+    assert_eq!(ok, 2_000);
+    c.start(behind, None).await;
+    c.wait_applied(c.group(leader).status().last_log_index, 20 * SEC)
+        .await;
+    assert_replicas_equal(&c);
+    assert_eq!(c.state(behind).values.len(), 2_000);
+    c.shutdown().await;
+}
