@@ -30,7 +30,11 @@ async fn measure(proposers: usize, total: u64) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "measurement"]
 async fn raft_throughput_three_nodes_fsync() {
-    let seq = measure(1, 200).await;
-    let conc = measure(64, 5_000).await;
-    eprintln!("raft 3-node proposals/s with fsync: sequential {seq:.0}, 64 concurrent {conc:.0}");
+    let seq = measure(1, 2_000).await;
+    let c64 = measure(64, 50_000).await;
+    let c256 = measure(256, 100_000).await;
+    eprintln!(
+        "raft 3-node proposals/s with fsync: sequential {seq:.0}, 64 concurrent {c64:.0}, \
+         256 concurrent {c256:.0}"
+    );
 }
