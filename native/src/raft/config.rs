@@ -25,8 +25,17 @@ pub struct GroupConfig {
     pub snapshot_chunk_bytes_max: u64,
     /// Most entries in one AppendEntries RPC.
     pub append_entries_max: u64,
+    /// Largest RPC request body; an AppendEntries above it is split (keep it at or below
+    /// what the transport carries, e.g. the routes' max payload).
+    pub rpc_bytes_max: usize,
     /// Largest command accepted by `propose`.
     pub command_bytes_max: usize,
+    /// Most commands batched into one log entry.
+    pub batch_commands_max: usize,
+    /// Batching stops adding commands to an entry past this many bytes.
+    pub batch_bytes_max: usize,
+    /// Proposals waiting to be batched; `propose` waits when this many are queued.
+    pub proposals_pending_max: usize,
     /// Size at which a log segment is sealed.
     pub segment_bytes_max: u64,
     /// A replica not heard from for this long is reported offline.
@@ -43,7 +52,11 @@ impl Default for GroupConfig {
             entries_kept_after_checkpoint: 1_000,
             snapshot_chunk_bytes_max: 512 * 1024,
             append_entries_max: 1_000,
+            rpc_bytes_max: 4 * 1024 * 1024,
             command_bytes_max: 8 * 1024 * 1024,
+            batch_commands_max: 512,
+            batch_bytes_max: 256 * 1024,
+            proposals_pending_max: 65_536,
             segment_bytes_max: SEGMENT_BYTES_MAX_DEFAULT,
             offline_after_ms: 5_000,
         }

@@ -14,6 +14,7 @@
 //! - Runtime: tokio, with openraft's random number generator seedable for deterministic
 //!   simulation ([`seed_thread_rng`]).
 
+mod batch;
 mod config;
 mod disk;
 mod error;
@@ -26,6 +27,7 @@ mod network;
 mod registry;
 mod runtime;
 mod sm;
+mod start;
 mod status;
 mod types;
 

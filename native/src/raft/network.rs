@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError};
+use openraft::error::{
+    InstallSnapshotError, NetworkError, PayloadTooLarge, RPCError, RaftError, RemoteError,
+};
 use openraft::network::RPCOption;
 use openraft::raft::{
     AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
@@ -119,6 +121,9 @@ pub(crate) struct Network {
     pub peers: Arc<PeerTracker>,
     /// Pause after a failed call before reporting it (the heartbeat interval).
     pub retry_delay: Duration,
+    /// Largest request body; bigger AppendEntries are split (openraft retries with fewer
+    /// entries).
+    pub rpc_bytes_max: usize,
 }
 
 impl RaftNetworkFactory<TypeConfig> for Network {
@@ -131,6 +136,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
             transport: self.transport.clone(),
             peers: self.peers.clone(),
             retry_delay: self.retry_delay,
+            rpc_bytes_max: self.rpc_bytes_max,
         }
     }
 }
@@ -142,12 +148,19 @@ pub(crate) struct PeerClient {
     transport: Arc<dyn Transport>,
     peers: Arc<PeerTracker>,
     retry_delay: Duration,
+    rpc_bytes_max: usize,
 }
 
 type RpcResult<T, E> = Result<T, RPCError<NodeId, Member, RaftError<NodeId, E>>>;
 
 impl PeerClient {
-    async fn rpc<Req, Resp, E>(&self, kind: RpcKind, req: &Req, ttl: Duration) -> RpcResult<Resp, E>
+    async fn rpc<Req, Resp, E>(
+        &self,
+        kind: RpcKind,
+        req: &Req,
+        entries: usize,
+        ttl: Duration,
+    ) -> RpcResult<Resp, E>
     where
         Req: Serialize,
         Resp: DeserializeOwned,
@@ -157,6 +170,14 @@ impl PeerClient {
             RPCError::Network(NetworkError::from(openraft::AnyError::from_dyn(e, None)))
         };
         let body = encode(req).map_err(|e| net(&e))?;
+        if body.len() > self.rpc_bytes_max && entries > 1 {
+            // Ask openraft to send fewer entries at a time (a single entry goes regardless:
+            // its size is bounded by the batch limits).
+            let hint = (entries as u64 / 2).max(1);
+            return Err(RPCError::PayloadTooLarge(
+                PayloadTooLarge::new_entries_hint(hint),
+            ));
+        }
         let call = self.transport.call(self.target, &self.group, kind, body);
         // Transport failures are network errors, not `Unreachable`: openraft retries them at
         // heartbeat pace instead of entering its backoff (whose wait uses an unbiased
@@ -183,7 +204,8 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> RpcResult<AppendEntriesResponse<NodeId>, openraft::error::Infallible> {
-        self.rpc(RpcKind::AppendEntries, &rpc, option.hard_ttl())
+        let entries = rpc.entries.len();
+        self.rpc(RpcKind::AppendEntries, &rpc, entries, option.hard_ttl())
             .await
     }
 
@@ -192,7 +214,7 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
     ) -> RpcResult<InstallSnapshotResponse<NodeId>, InstallSnapshotError> {
-        self.rpc(RpcKind::InstallSnapshot, &rpc, option.hard_ttl())
+        self.rpc(RpcKind::InstallSnapshot, &rpc, 0, option.hard_ttl())
             .await
     }
 
@@ -201,6 +223,6 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         rpc: VoteRequest<NodeId>,
         option: RPCOption,
     ) -> RpcResult<VoteResponse<NodeId>, openraft::error::Infallible> {
-        self.rpc(RpcKind::Vote, &rpc, option.hard_ttl()).await
+        self.rpc(RpcKind::Vote, &rpc, 0, option.hard_ttl()).await
     }
 }

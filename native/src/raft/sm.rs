@@ -39,6 +39,8 @@ pub(crate) struct Shared<M> {
     pub started: AtomicBool,
     /// One past the durable checkpoint's index (0: none); the log purges only below it.
     pub purge_floor: Arc<AtomicU64>,
+    /// Set when the machine or the log failed: the group stops for good on this node.
+    pub io_failed: Arc<AtomicBool>,
 }
 
 /// openraft's view of the machine.
@@ -69,34 +71,59 @@ fn empty_data() -> Box<Cursor<Vec<u8>>> {
 }
 
 impl<M: Machine> StateMachine<M> {
-    /// Recovers `machine` to its durable checkpoint.
-    pub async fn recover(mut machine: M) -> Result<(Self, Option<Checkpoint>), MachineError> {
-        let checkpoint = machine.recover().await?;
-        let floor = checkpoint.as_ref().map_or(0, |c| c.index() + 1);
-        let cell = Cell {
-            machine,
-            applied: checkpoint.as_ref().map(|c| *c.last_applied()),
-            membership: checkpoint
-                .as_ref()
-                .map(|c| c.membership().clone())
-                .unwrap_or_default(),
-            checkpoint: checkpoint.clone(),
-            snapshots: 0,
-        };
-        let shared = Arc::new(Shared {
-            cell: Mutex::new(cell),
-            started: AtomicBool::new(false),
-            purge_floor: Arc::new(AtomicU64::new(floor)),
-        });
-        Ok((Self { shared }, checkpoint))
-    }
-
-    pub fn shared(&self) -> Arc<Shared<M>> {
-        self.shared.clone()
+    /// openraft's view of the machine in `shared`.
+    pub fn new(shared: Arc<Shared<M>>) -> Self {
+        Self { shared }
     }
 }
 
 impl<M: Machine> Shared<M> {
+    /// Wraps `machine`; [`Shared::recover`] must run before openraft uses it.
+    pub fn new(machine: M, io_failed: Arc<AtomicBool>) -> Arc<Self> {
+        Arc::new(Self {
+            cell: Mutex::new(Cell {
+                machine,
+                applied: None,
+                membership: StoredMembership::default(),
+                checkpoint: None,
+                snapshots: 0,
+            }),
+            started: AtomicBool::new(false),
+            purge_floor: Arc::new(AtomicU64::new(0)),
+            io_failed,
+        })
+    }
+
+    /// Brings the machine back to its durable checkpoint (at open and at every restart of
+    /// the group) and resets the layer's view to it.
+    pub async fn recover(&self) -> Result<Option<Checkpoint>, MachineError> {
+        self.started.store(false, Ordering::Release);
+        let mut cell = self.cell.lock().await;
+        let checkpoint = match cell.machine.recover().await {
+            Ok(c) => c,
+            Err(e) => {
+                self.io_failed.store(true, Ordering::Release);
+                return Err(e);
+            }
+        };
+        cell.applied = checkpoint.as_ref().map(|c| *c.last_applied());
+        cell.membership = checkpoint
+            .as_ref()
+            .map(|c| c.membership().clone())
+            .unwrap_or_default();
+        cell.checkpoint = checkpoint.clone();
+        let floor = checkpoint.as_ref().map_or(0, |c| c.index() + 1);
+        self.purge_floor.store(floor, Ordering::Release);
+        Ok(checkpoint)
+    }
+
+    /// A machine failure: remembered (the group must not be restarted over it) and turned
+    /// into openraft's error.
+    fn fail(&self, e: &MachineError) -> StorageError {
+        self.io_failed.store(true, Ordering::Release);
+        sm_err(e)
+    }
+
     /// Makes the machine durable at its applied position (a checkpoint).
     async fn checkpoint(&self) -> Result<SnapshotMeta, StorageError> {
         let mut cell = self.cell.lock().await;
@@ -106,7 +133,10 @@ impl<M: Machine> Shared<M> {
         };
         if cell.checkpoint.as_ref().map(|c| *c.last_applied()) != Some(applied) {
             let cp = Checkpoint::new(applied, cell.membership.clone());
-            cell.machine.checkpoint(&cp).await.map_err(|e| sm_err(&e))?;
+            cell.machine
+                .checkpoint(&cp)
+                .await
+                .map_err(|e| self.fail(&e))?;
             cell.checkpoint = Some(cp);
             self.purge_floor.store(applied.index + 1, Ordering::Release);
         }
@@ -120,7 +150,8 @@ impl<M: Machine> Shared<M> {
     async fn apply(&self, entries: Vec<Entry>) -> Result<Vec<Response>, StorageError> {
         let mut cell = self.cell.lock().await;
         let mut commands = Vec::new();
-        let mut kinds = Vec::with_capacity(entries.len());
+        // Commands per entry, to cut the machine's responses back into entries.
+        let mut counts = Vec::with_capacity(entries.len());
         for e in entries {
             let expected = cell.applied.map_or(0, |a| a.index + 1);
             if e.log_id.index != expected {
@@ -128,25 +159,29 @@ impl<M: Machine> Shared<M> {
                     "apply of entry {} out of order (expected {expected})",
                     e.log_id.index
                 );
-                return Err(sm_err(&MachineError::Other(msg)));
+                return Err(self.fail(&MachineError::Other(msg)));
             }
             cell.applied = Some(e.log_id);
-            let is_command = match e.payload {
-                EntryPayload::Blank => false,
+            let count = match e.payload {
+                EntryPayload::Blank => 0,
                 EntryPayload::Membership(m) => {
                     cell.membership = StoredMembership::new(Some(e.log_id), m);
-                    false
+                    0
                 }
-                EntryPayload::Normal(cmd) => {
-                    commands.push(Applied {
-                        index: e.log_id.index,
-                        term: e.log_id.leader_id.term,
-                        command: cmd.0,
-                    });
-                    true
+                EntryPayload::Normal(batch) => {
+                    let n = batch.0.len();
+                    for (pos, command) in batch.0.into_iter().enumerate() {
+                        commands.push(Applied {
+                            index: e.log_id.index,
+                            batch_pos: u32::try_from(pos).unwrap_or(u32::MAX),
+                            term: e.log_id.leader_id.term,
+                            command,
+                        });
+                    }
+                    n
                 }
             };
-            kinds.push(is_command);
+            counts.push(count);
         }
         let Some(through) = cell.applied.as_ref().map(Position::from) else {
             return Ok(Vec::new());
@@ -159,22 +194,16 @@ impl<M: Machine> Shared<M> {
                 .machine
                 .apply(commands, through)
                 .await
-                .map_err(|e| sm_err(&e))?;
+                .map_err(|e| self.fail(&e))?;
             if r.len() != n {
                 let msg = format!("machine returned {} responses for {n} commands", r.len());
-                return Err(sm_err(&MachineError::Other(msg)));
+                return Err(self.fail(&MachineError::Other(msg)));
             }
             r.into_iter()
         };
-        Ok(kinds
+        Ok(counts
             .into_iter()
-            .map(|c| {
-                Response(if c {
-                    replies.next().unwrap_or_default()
-                } else {
-                    Vec::new()
-                })
-            })
+            .map(|n| Response(replies.by_ref().take(n).collect()))
             .collect())
     }
 
@@ -233,9 +262,9 @@ impl<M: Machine> RaftStateMachine<TypeConfig> for StateMachine<M> {
         snapshot: Box<Cursor<Vec<u8>>>,
     ) -> Result<(), StorageError> {
         let Some(last) = meta.last_log_id else {
-            return Err(sm_err(&MachineError::Corrupt(
-                "snapshot without a log id".into(),
-            )));
+            return Err(self
+                .shared
+                .fail(&MachineError::Corrupt("snapshot without a log id".into())));
         };
         let mut cell = self.shared.cell.lock().await;
         let cp = Checkpoint::new(last, meta.last_membership.clone());
@@ -247,7 +276,7 @@ impl<M: Machine> RaftStateMachine<TypeConfig> for StateMachine<M> {
         cell.machine
             .import(snapshot.into_inner(), &cp)
             .await
-            .map_err(|e| sm_err(&e))?;
+            .map_err(|e| self.shared.fail(&e))?;
         cell.applied = Some(last);
         cell.membership = meta.last_membership.clone();
         cell.checkpoint = Some(cp);
@@ -270,7 +299,11 @@ impl<M: Machine> RaftStateMachine<TypeConfig> for StateMachine<M> {
             return Ok(None);
         };
         cell.snapshots += 1;
-        let data = cell.machine.export().await.map_err(|e| sm_err(&e))?;
+        let data = cell
+            .machine
+            .export()
+            .await
+            .map_err(|e| self.shared.fail(&e))?;
         let meta = meta_of(Some(applied), cell.membership.clone(), cell.snapshots);
         tracing::info!(
             index = applied.index,

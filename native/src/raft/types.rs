@@ -35,21 +35,22 @@ impl fmt::Display for Member {
     }
 }
 
-/// A command proposed to a group: opaque bytes the group's [`Machine`](super::Machine)
-/// understands.
+/// The payload of one log entry: commands proposed to a group (opaque bytes the group's
+/// [`Machine`](super::Machine) understands), batched so that concurrent proposals share
+/// one entry, one fsync and one round trip.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Command(pub Vec<u8>);
+pub struct Command(pub Vec<Vec<u8>>);
 
 impl fmt::Display for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never the payload: logs must not carry message contents.
-        write!(f, "command({} bytes)", self.0.len())
+        write!(f, "commands({})", self.0.len())
     }
 }
 
-/// What applying a command returned: opaque bytes from the machine.
+/// What applying an entry returned: the machine's bytes, one per command.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Response(pub Vec<u8>);
+pub struct Response(pub Vec<Vec<u8>>);
 
 openraft::declare_raft_types!(
     /// openraft's type configuration for every Rill group.
@@ -96,11 +97,14 @@ impl From<&LogId> for Position {
     }
 }
 
-/// One committed command handed to the machine, in log order.
+/// One committed command handed to the machine, in log order. Commands proposed together
+/// share a log entry: `(index, batch_pos)` identifies a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
-    /// Log index of the command.
+    /// Log index of the entry holding the command.
     pub index: u64,
+    /// Position of the command within its entry (0 for the first).
+    pub batch_pos: u32,
     /// Term of the leader that proposed it.
     pub term: u64,
     /// The command bytes as proposed.

@@ -19,17 +19,18 @@ pub(super) struct FlushQueue {
     active: Mutex<String>,
     pending: Mutex<Vec<LogFlushed<TypeConfig>>>,
     wake: Notify,
-    /// Set when a sync failed: the log's durable state is unknown from then on.
-    pub poisoned: AtomicBool,
+    /// Set when a write or sync failed: the log's durable state is unknown from then on
+    /// (shared with the group, which then does not restart).
+    pub poisoned: Arc<AtomicBool>,
 }
 
 impl FlushQueue {
-    pub fn new(active: String) -> Arc<Self> {
+    pub fn new(active: String, poisoned: Arc<AtomicBool>) -> Arc<Self> {
         Arc::new(Self {
             active: Mutex::new(active),
             pending: Mutex::new(Vec::new()),
             wake: Notify::new(),
-            poisoned: AtomicBool::new(false),
+            poisoned,
         })
     }
 

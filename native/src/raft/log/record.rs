@@ -125,7 +125,7 @@ mod tests {
                     payload: if cmd.is_empty() {
                         EntryPayload::Blank
                     } else {
-                        EntryPayload::Normal(Command(cmd))
+                        EntryPayload::Normal(Command(vec![cmd]))
                     },
                 })
             });

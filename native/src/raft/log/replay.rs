@@ -66,8 +66,7 @@ impl Replayed {
             }
         }
         let start = self.purged.as_ref().map_or(0, |p| p.index + 1);
-        let mut expected = start;
-        for &index in self.entries.keys() {
+        for (expected, &index) in (start..).zip(self.entries.keys()) {
             if index != expected {
                 return Err(LogError::Corrupt {
                     file: self
@@ -79,7 +78,6 @@ impl Replayed {
                     reason: format!("entry {index} follows a gap (expected {expected})"),
                 });
             }
-            expected += 1;
         }
         Ok(repaired)
     }
@@ -87,14 +85,9 @@ impl Replayed {
     /// Whether an entry at or below `upto` does not follow its predecessor.
     fn gap_below(&self, upto: u64) -> bool {
         let start = self.purged.as_ref().map_or(0, |p| p.index + 1);
-        let mut expected = start;
-        for &index in self.entries.range(..=upto).map(|(i, _)| i) {
-            if index != expected {
-                return true;
-            }
-            expected += 1;
-        }
-        false
+        (start..)
+            .zip(self.entries.range(..=upto))
+            .any(|(expected, (&index, _))| index != expected)
     }
 
     /// Applies one record; `Err` (a reason) when it cannot follow what came before.

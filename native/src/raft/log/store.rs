@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Debug;
 use std::ops::RangeBounds;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
@@ -60,7 +60,8 @@ impl Drop for LogStore {
 }
 
 impl LogStore {
-    /// Opens (or creates) the log on `disk`, cutting a torn tail. `checkpoint` is the log id
+    /// Opens (or creates) the log on `disk`, cutting a torn tail. A failed write or sync
+    /// sets `io_failed`. `checkpoint` is the log id
     /// of the machine's durable checkpoint; `purge_floor` holds one past its index (it moves
     /// with later checkpoints) and the store never purges at or above it.
     pub async fn open(
@@ -68,13 +69,14 @@ impl LogStore {
         group: &str,
         checkpoint: Option<LogId>,
         purge_floor: Arc<AtomicU64>,
+        io_failed: Arc<AtomicBool>,
         segment_bytes_max: u64,
     ) -> Result<Self, LogError> {
         let mut st = replay(&*disk, group)?;
         let repaired = st.repair_and_check(checkpoint)?;
         let fresh = st.segments.is_empty();
         let active = st.segments.pop().unwrap_or_else(|| Segment::new(1));
-        let queue = FlushQueue::new(active.name.clone());
+        let queue = FlushQueue::new(active.name.clone(), io_failed);
         let group: Arc<str> = group.into();
         let flusher = flush::spawn(disk.clone(), queue.clone(), group.clone());
         tracing::debug!(group = %group, entries = st.entries.len(), purged = ?st.purged,
@@ -124,6 +126,8 @@ impl LogStore {
             .or(self.purged)
     }
 
+    // openraft's trait error type, returned as is by the trait methods.
+    #[allow(clippy::result_large_err)]
     /// Encodes `recs` and appends them to the active segment in one write.
     fn write(&mut self, recs: &[LogRecord]) -> Result<(), StorageError> {
         if self.queue.poisoned.load(Ordering::Acquire) {
@@ -182,6 +186,7 @@ impl LogStore {
         self.delete_purged_segments()
     }
 
+    #[allow(clippy::result_large_err)]
     /// Deletes sealed segments whose entries are all purged. The purge must be durable.
     fn delete_purged_segments(&mut self) -> Result<(), StorageError> {
         let purged = self.purged.map(|p| p.index);

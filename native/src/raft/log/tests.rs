@@ -17,7 +17,7 @@ fn id(term: u64, index: u64) -> LogId {
 fn entry(term: u64, index: u64) -> Entry {
     Entry {
         log_id: id(term, index),
-        payload: EntryPayload::Normal(Command(index.to_le_bytes().to_vec())),
+        payload: EntryPayload::Normal(Command(vec![index.to_le_bytes().to_vec()])),
     }
 }
 
@@ -27,6 +27,7 @@ async fn open(disk: &MemDisk, floor: u64) -> Result<LogStore, LogError> {
         "t",
         None,
         Arc::new(AtomicU64::new(floor)),
+        Arc::default(),
         4096,
     )
     .await
@@ -173,17 +174,25 @@ async fn raft_log_gap_after_installed_snapshot_is_repaired_from_the_checkpoint()
     drop(s);
     let floor = Arc::new(AtomicU64::new(10));
     assert!(matches!(
-        LogStore::open(disk.handle(), "t", None, floor.clone(), 4096).await,
+        LogStore::open(
+            disk.handle(),
+            "t",
+            None,
+            floor.clone(),
+            Arc::default(),
+            4096
+        )
+        .await,
         Err(LogError::Corrupt { .. })
     ));
     let cp = Some(id(2, 9));
-    let mut s = LogStore::open(disk.handle(), "t", cp, floor.clone(), 4096)
+    let mut s = LogStore::open(disk.handle(), "t", cp, floor.clone(), Arc::default(), 4096)
         .await
         .unwrap();
     assert_eq!(indexes(&mut s).await, vec![10, 11]);
     assert_eq!(s.purged(), cp);
     drop(s);
-    let mut s = LogStore::open(disk.handle(), "t", None, floor, 4096)
+    let mut s = LogStore::open(disk.handle(), "t", None, floor, Arc::default(), 4096)
         .await
         .unwrap();
     assert_eq!(indexes(&mut s).await, vec![10, 11], "the repair is durable");

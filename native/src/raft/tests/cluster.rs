@@ -60,6 +60,16 @@ async fn raft_cluster_leader_shutdown_elects_new_leader_and_restart_catches_up()
     for v in 100..200 {
         c.propose(v, 5 * SEC).await.unwrap();
     }
+    tokio::time::sleep(2 * SEC).await;
+    let st = c.group(new).status();
+    let gone = st.replicas.iter().find(|r| r.node == old).unwrap();
+    assert!(gone.offline && !gone.current, "{gone:?}");
+    assert!(gone.lag.is_some_and(|l| l >= 100), "{gone:?}");
+    let live = st.replicas.iter().find(|r| r.node != old).unwrap();
+    assert!(
+        !live.offline && live.current && live.lag == Some(0),
+        "{live:?}"
+    );
     // The old leader comes back from its own disk and catches up from the log.
     c.start(old, None).await;
     let last = c.group(new).status().last_log_index;
@@ -232,4 +242,88 @@ async fn raft_cluster_on_real_files_survives_a_full_restart() {
     let _ = members(&[1]);
     c.shutdown().await;
     assert!(!dir.join("n1").exists());
+}
+
+#[tokio::test(start_paused = true)]
+async fn raft_cluster_follower_refuses_proposals_naming_the_leader() {
+    let c = started(test_config(), 8).await;
+    let leader = c.wait_leader(10 * SEC).await;
+    let follower = c.running().into_iter().find(|&id| id != leader).unwrap();
+    match c.group(follower).propose(1u64.to_le_bytes().to_vec()).await {
+        Err(crate::raft::ProposeError::NotLeader {
+            leader: Some(l),
+            server: Some(s),
+        }) => {
+            assert_eq!((l, s), (leader, format!("n{leader}")));
+        }
+        other => panic!("expected NotLeader, got {other:?}"),
+    }
+    let big = vec![0u8; test_config().command_bytes_max + 1];
+    assert!(matches!(
+        c.group(leader).propose(big).await,
+        Err(crate::raft::ProposeError::TooLarge { .. })
+    ));
+    c.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn raft_cluster_registry_refuses_unknown_groups_and_garbage() {
+    let c = started(test_config(), 10).await;
+    c.wait_leader(10 * SEC).await;
+    let reg = crate::raft::Registry::new();
+    assert!(matches!(
+        reg.handle("nope", crate::raft::RpcKind::Vote, b"").await,
+        Err(RaftLayerError::UnknownGroup(_))
+    ));
+    let transport = c.net.transport(1);
+    let err = transport
+        .call(2, "g1", crate::raft::RpcKind::AppendEntries, vec![0xff; 3])
+        .await;
+    assert!(
+        matches!(err, Err(crate::raft::TransportError::Remote(_))),
+        "{err:?}"
+    );
+    c.shutdown().await;
+}
+
+#[tokio::test]
+async fn raft_cluster_delete_removes_the_group_files() {
+    let dir = temp_dir("delete");
+    let mut c = Cluster::new(&[1], test_config(), 11, Some(dir.clone()));
+    c.start(1, Some(&[1])).await;
+    c.wait_leader(10 * SEC).await;
+    c.propose(5, 5 * SEC).await.unwrap();
+    let log_dir = dir.join("n1").join("log");
+    assert!(log_dir.exists());
+    let g = c.nodes.get_mut(&1).unwrap().group.take().unwrap();
+    g.delete().await.unwrap();
+    assert!(!log_dir.exists());
+    c.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn raft_cluster_splits_append_entries_above_rpc_bytes_max() {
+    let config = GroupConfig {
+        rpc_bytes_max: 4 * 1024,
+        batch_bytes_max: 512,
+        ..test_config()
+    };
+    let mut c = started(config, 12).await;
+    let leader = c.wait_leader(10 * SEC).await;
+    let behind = c.running().into_iter().find(|&id| id != leader).unwrap();
+    c.stop(behind).await;
+    let g = c.group(leader);
+    let ok = futures::stream::iter(0..2_000u64)
+        .map(|v| g.propose(v.to_le_bytes().to_vec()))
+        .buffer_unordered(256)
+        .filter(|r| std::future::ready(r.is_ok()))
+        .count()
+        .await;
+    assert_eq!(ok, 2_000);
+    c.start(behind, None).await;
+    c.wait_applied(c.group(leader).status().last_log_index, 20 * SEC)
+        .await;
+    assert_replicas_equal(&c);
+    assert_eq!(c.state(behind).values.len(), 2_000);
+    c.shutdown().await;
 }

@@ -183,10 +183,9 @@ impl Cluster {
                     }
                 }
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no leader within {within:?}"
-            );
+            if tokio::time::Instant::now() >= deadline {
+                panic!("no leader within {within:?}: {:#?}", self.describe());
+            }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -233,6 +232,26 @@ impl Cluster {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }
+    }
+
+    /// One line per running node: role, term, leader, log, applied, running state.
+    pub fn describe(&self) -> Vec<String> {
+        self.running()
+            .into_iter()
+            .map(|id| {
+                let m = self.group(id).raft().metrics().borrow().clone();
+                format!(
+                    "node {id}: {:?} term {} leader {:?} last {:?} applied {:?} purged {:?} {:?}",
+                    m.state,
+                    m.current_term,
+                    m.current_leader,
+                    m.last_log_index,
+                    m.last_applied.map(|l| l.index),
+                    m.purged.map(|l| l.index),
+                    m.running_state
+                )
+            })
+            .collect()
     }
 
     pub fn state(&self, id: NodeId) -> ListState {

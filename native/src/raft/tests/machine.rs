@@ -9,8 +9,9 @@ use crate::raft::{Applied, Checkpoint, Disk, Machine, MachineError, Position};
 
 const FILE: &str = "machine.ckpt";
 
-/// Hash after each applied index, per node, kept across that node's restarts.
-pub type History = Arc<Mutex<BTreeMap<u64, u64>>>;
+/// Hash after each applied command `(index, batch_pos)` (and `(index, u32::MAX)` after each
+/// apply call), per node, kept across that node's restarts.
+pub type History = Arc<Mutex<BTreeMap<(u64, u32), u64>>>;
 
 /// State of a [`ListMachine`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -46,11 +47,11 @@ impl ListMachine {
         }
     }
 
-    fn record(&self, index: u64, hash: u64) -> Result<(), MachineError> {
+    fn record(&self, index: (u64, u32), hash: u64) -> Result<(), MachineError> {
         let mut h = self.history.lock().unwrap();
         match h.insert(index, hash) {
             Some(old) if old != hash => Err(MachineError::Other(format!(
-                "index {index} applied twice with different results ({old:x} then {hash:x})"
+                "{index:?} applied twice with different results ({old:x} then {hash:x})"
             ))),
             _ => Ok(()),
         }
@@ -98,11 +99,11 @@ impl Machine for ListMachine {
                 st.push(c.index, v);
                 st.hash
             };
-            self.record(c.index, hash)?;
+            self.record((c.index, c.batch_pos), hash)?;
             out.push(c.index.to_le_bytes().to_vec());
         }
         let hash = self.state.lock().unwrap().hash;
-        self.record(through.index, hash)?;
+        self.record((through.index, u32::MAX), hash)?;
         *self.applied.lock().unwrap() = through.index;
         Ok(out)
     }
@@ -122,7 +123,7 @@ impl Machine for ListMachine {
         *self.state.lock().unwrap() = st;
         *self.applied.lock().unwrap() = at.index();
         let hash = self.state.lock().unwrap().hash;
-        self.record(at.index(), hash)?;
+        self.record((at.index(), u32::MAX), hash)?;
         self.persist(at).await
     }
 }

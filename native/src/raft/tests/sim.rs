@@ -15,7 +15,12 @@ use super::harness::{test_config, Cluster};
 use crate::raft::{seed_thread_rng, GroupConfig, NodeId};
 
 const NODES: [NodeId; 3] = [1, 2, 3];
-const SEEDS_DEFAULT: u64 = 4;
+
+/// Leader seen per term.
+type Leaders = Arc<Mutex<BTreeMap<u64, NodeId>>>;
+/// Invariant violations seen by the watchers.
+type Bad = Arc<Mutex<Vec<String>>>;
+const SEEDS_DEFAULT: u64 = 3;
 
 /// The sim driver's own random numbers (separate from openraft's).
 struct Rng(u64);
@@ -50,40 +55,13 @@ fn sim_config() -> GroupConfig {
 }
 
 /// Records every (term, leader) any node reports; fails on two leaders in one term.
-fn watch_leaders(
-    c: &Cluster,
-    leaders: &Arc<Mutex<BTreeMap<u64, NodeId>>>,
-    bad: &Arc<Mutex<Vec<String>>>,
-) {
+fn watch_leaders(c: &Cluster, leaders: &Leaders, bad: &Bad) {
     for id in c.running() {
-        let mut rx = c.group(id).leadership();
-        let (leaders, bad) = (leaders.clone(), bad.clone());
-        tokio::spawn(async move {
-            loop {
-                let l = *rx.borrow_and_update();
-                if l.is_leader {
-                    let mut map = leaders.lock().unwrap();
-                    let prev = *map.entry(l.term).or_insert(id);
-                    if prev != id {
-                        bad.lock()
-                            .unwrap()
-                            .push(format!("term {}: leaders {prev} and {id}", l.term));
-                    }
-                }
-                if rx.changed().await.is_err() {
-                    break;
-                }
-            }
-        });
+        watch_leaders_one(c, id, leaders, bad);
     }
 }
 
-async fn chaos_step(
-    c: &mut Cluster,
-    rng: &mut Rng,
-    leaders: &Arc<Mutex<BTreeMap<u64, NodeId>>>,
-    bad: &Arc<Mutex<Vec<String>>>,
-) {
+async fn chaos_step(c: &mut Cluster, rng: &mut Rng, leaders: &Leaders, bad: &Bad) {
     match rng.below(6) {
         0 | 1 => {
             let id = NODES[rng.below(3) as usize];
@@ -106,12 +84,7 @@ async fn chaos_step(
     }
 }
 
-fn watch_leaders_one(
-    c: &Cluster,
-    id: NodeId,
-    leaders: &Arc<Mutex<BTreeMap<u64, NodeId>>>,
-    bad: &Arc<Mutex<Vec<String>>>,
-) {
+fn watch_leaders_one(c: &Cluster, id: NodeId, leaders: &Leaders, bad: &Bad) {
     let mut rx = c.group(id).leadership();
     let (leaders, bad) = (leaders.clone(), bad.clone());
     tokio::spawn(async move {
@@ -191,7 +164,7 @@ async fn run(seed: u64) -> Result<Trace, String> {
     Ok(trace)
 }
 
-fn check(c: &Cluster, acked: &BTreeSet<u64>, bad: &Arc<Mutex<Vec<String>>>) -> Result<(), String> {
+fn check(c: &Cluster, acked: &BTreeSet<u64>, bad: &Bad) -> Result<(), String> {
     if let Some(b) = bad.lock().unwrap().first() {
         return Err(format!("two leaders in one term: {b}"));
     }
@@ -210,7 +183,7 @@ fn check(c: &Cluster, acked: &BTreeSet<u64>, bad: &Arc<Mutex<Vec<String>>>) -> R
         return Err(format!("acknowledged value {lost} lost"));
     }
     // Equal state at every index two nodes both applied.
-    let histories: Vec<BTreeMap<u64, u64>> = NODES
+    let histories: Vec<BTreeMap<(u64, u32), u64>> = NODES
         .iter()
         .map(|id| c.nodes[id].history.lock().unwrap().clone())
         .collect();
@@ -218,7 +191,7 @@ fn check(c: &Cluster, acked: &BTreeSet<u64>, bad: &Arc<Mutex<Vec<String>>>) -> R
         for (idx, hash) in h {
             for other in &histories[i + 1..] {
                 if other.get(idx).is_some_and(|o| o != hash) {
-                    return Err(format!("replicas differ at index {idx}"));
+                    return Err(format!("replicas differ at {idx:?}"));
                 }
             }
         }
@@ -227,6 +200,12 @@ fn check(c: &Cluster, acked: &BTreeSet<u64>, bad: &Arc<Mutex<Vec<String>>>) -> R
 }
 
 fn run_seed(seed: u64) -> Trace {
+    if let Ok(filter) = std::env::var("RILL_SIM_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -279,7 +258,11 @@ fn raft_sim_cluster_keeps_invariants_under_crashes_and_partitions() {
 
 #[test]
 fn raft_sim_same_seed_replays_identically() {
-    let seed = seeds()[0];
+    // Seed 1 is short; RILL_SIM_SEED picks another.
+    let seed = std::env::var("RILL_SIM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     let _guard = SeedGuard(seed);
     let a = run_seed(seed);
     let b = run_seed(seed);
