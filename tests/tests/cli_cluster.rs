@@ -262,28 +262,10 @@ fn cli_cluster_report_without_system_replies() {
     tool.run(&["pub", "s1", "x", "--count", "2", "--server", &url])
         .assert_ok();
     let out = tool.run(&["server", "report", "jetstream", "--server", &url]);
-    if reference_server() {
-        // nats-server answers system requests only to system-account users.
-        assert_fails_with(
-            &out,
-            "no results received, ensure the account used has system privileges and appropriate permissions",
-        );
-        return;
-    }
-    // Rill does not answer them yet: the connected server alone, from its account's API.
-    out.assert_ok();
-    let rows: Vec<&str> = out
-        .stdout
-        .lines()
-        .filter(|l| l.matches('│').count() == 11)
-        .collect();
-    assert_eq!(rows.len(), 3, "header, the server, totals:\n{}", out.stdout);
-    let cells: Vec<&str> = rows[1].split('│').map(str::trim).collect();
-    assert_eq!(&cells[3..6], ["1", "0", "2"], "{}", out.stdout);
-    assert!(
-        out.stdout.contains("Only the connected server is shown"),
-        "{}",
-        out.stdout
+    // Both servers answer system requests only to system-account users.
+    assert_fails_with(
+        &out,
+        "no results received, ensure the account used has system privileges and appropriate permissions",
     );
 }
 

@@ -50,6 +50,9 @@ pub const ROUTES_MAX: usize = 1024;
 pub const ROUTE_PENDING_BYTES_MAX: usize = 64 * 1024 * 1024;
 /// Longest route control line (INFO carries URL lists, RMSG queue names).
 pub const ROUTE_CONTROL_LINE_BYTES_MAX: usize = 64 * 1024;
+/// Routes accept messages up to this size at least (or `max_payload` when larger): the
+/// servers' own messages (Raft RPCs, up to 4 MiB) are bigger than a client may publish.
+pub const ROUTE_PAYLOAD_BYTES_MIN: usize = 8 * 1024 * 1024;
 /// Remote subscriptions one route may hold.
 pub const ROUTE_REMOTE_SUBS_MAX: usize = 1 << 20;
 /// Time for a new route to complete its INFO exchange.

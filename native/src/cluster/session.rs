@@ -20,7 +20,7 @@ use super::route::{Route, GLOBAL_ACCOUNT};
 use super::table::RegisterError;
 use super::{
     interest, solicit, Cluster, ROUTE_CONTROL_LINE_BYTES_MAX, ROUTE_FIRST_PING_DELAY,
-    ROUTE_HANDSHAKE_TIMEOUT,
+    ROUTE_HANDSHAKE_TIMEOUT, ROUTE_PAYLOAD_BYTES_MIN,
 };
 use crate::server::client::{lock, CloseKind, FlushList};
 use crate::server::connection::write_loop;
@@ -140,7 +140,9 @@ impl Session {
         tokio::pin!(rd);
         let limits = DecodeLimits {
             control_line_bytes_max: ROUTE_CONTROL_LINE_BYTES_MAX,
-            payload_bytes_max: self.shared.opts.max_payload as usize,
+            // Clients are held to max_payload where they publish; routes also carry the
+            // server's own larger messages (Raft RPCs up to 4 MiB).
+            payload_bytes_max: (self.shared.opts.max_payload as usize).max(ROUTE_PAYLOAD_BYTES_MIN),
         };
         let mut decoder = RouteDecoder::new(limits);
         let mut rbuf = BytesMut::with_capacity(4096);

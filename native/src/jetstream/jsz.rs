@@ -72,7 +72,11 @@ impl Service {
         }
         if let (Some(map), Some(meta)) = (doc.as_object_mut(), self.meta_cluster()) {
             map.insert("meta_cluster".into(), meta);
-            let ha = self.streams.values().filter(|e| e.replica.is_some()).count();
+            let ha = self
+                .streams
+                .values()
+                .filter(|e| e.replica.is_some())
+                .count();
             map.insert("ha_assets".into(), json!(ha));
         }
         doc

@@ -32,6 +32,24 @@ use super::service::{Input, Service};
 
 /// Most inputs one log entry carries; more wait for the next entry.
 pub const ENTRY_OPS_MAX: usize = 4096;
+/// About the most bytes one log entry carries (a single larger input goes alone).
+pub const ENTRY_BYTES_MAX: usize = 1024 * 1024;
+
+/// Roughly how many bytes an input takes in an entry.
+fn op_bytes(op: &StreamOp) -> usize {
+    match op {
+        StreamOp::Input(_, m) => {
+            32 + m.subject.len()
+                + m.reply.as_ref().map_or(0, |r| r.len())
+                + m.headers.as_ref().map_or(0, |h| h.len())
+                + m.payload.len()
+        }
+        StreamOp::PullsGone { replies, .. } => {
+            32 + replies.iter().map(|r| r.len() + 8).sum::<usize>()
+        }
+        _ => 32,
+    }
+}
 
 /// What the service needs from a stream's Raft group.
 pub trait StreamGroup: Send + Sync + fmt::Debug {
@@ -259,7 +277,16 @@ impl Service {
                 continue;
             };
             while !replica.ops.is_empty() {
-                let n = replica.ops.len().min(ENTRY_OPS_MAX);
+                // Up to ENTRY_OPS_MAX inputs or about ENTRY_BYTES_MAX bytes (at least one).
+                let mut n = 0;
+                let mut bytes = 0;
+                for op in replica.ops.iter().take(ENTRY_OPS_MAX) {
+                    bytes += op_bytes(op);
+                    if n > 0 && bytes > ENTRY_BYTES_MAX {
+                        break;
+                    }
+                    n += 1;
+                }
                 let ops: Vec<StreamOp> = replica.ops.drain(..n).collect();
                 let log_entry = LogEntry {
                     ts: now,
@@ -419,7 +446,9 @@ impl Service {
             );
             return;
         };
-        if index <= replica.applied {
+        // Commands batched into one log entry share its index; the Raft layer hands each
+        // exactly once and in order, so only an older index is a replay.
+        if index < replica.applied {
             return;
         }
         let leader = replica.leader;

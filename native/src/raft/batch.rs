@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use openraft::error::{ClientWriteError, RaftError};
+use openraft::error::ClientWriteError;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -36,39 +36,46 @@ pub(crate) fn spawn(inner: Arc<Inner>, mut rx: mpsc::Receiver<Pending>) -> JoinH
                     Err(_) => break,
                 }
             }
-            // The write runs on its own so the next batch forms while this one commits.
-            tokio::spawn(write(inner.clone(), batch));
+            // Handed to openraft here, in order; the commit is awaited on its own so the
+            // next batch forms while this one commits.
+            write(&inner, batch).await;
         }
     })
 }
 
-async fn write(inner: Arc<Inner>, batch: Vec<Pending>) {
+async fn write(inner: &Arc<Inner>, batch: Vec<Pending>) {
     let (commands, replies): (Vec<Vec<u8>>, Vec<_>) =
         batch.into_iter().map(|p| (p.command, p.reply)).unzip();
     let n = commands.len();
-    match inner.raft().client_write(Command(commands)).await {
-        Ok(resp) => {
-            let mut out = resp.data.0.into_iter();
-            for reply in replies {
-                let r = out.next().ok_or_else(|| {
-                    ProposeError::Fatal(format!("the machine answered fewer than {n} commands"))
-                });
-                let _ = reply.send(r);
-            }
+    let fail = |replies: Vec<oneshot::Sender<Result<Vec<u8>, ProposeError>>>, err: ProposeError| {
+        for reply in replies {
+            let _ = reply.send(Err(err.clone()));
         }
-        Err(e) => {
-            let err = match e {
-                RaftError::APIError(ClientWriteError::ForwardToLeader(f)) => {
-                    ProposeError::NotLeader {
-                        leader: f.leader_id,
-                        server: f.leader_node.map(|m| m.server),
-                    }
+    };
+    let committed = match inner.raft().client_write_ff(Command(commands)).await {
+        Ok(rx) => rx,
+        Err(e) => return fail(replies, ProposeError::Fatal(e.to_string())),
+    };
+    tokio::spawn(async move {
+        match committed.await {
+            Ok(Ok(resp)) => {
+                let mut out = resp.data.0.into_iter();
+                for reply in replies {
+                    let r = out.next().ok_or_else(|| {
+                        ProposeError::Fatal(format!("the machine answered fewer than {n} commands"))
+                    });
+                    let _ = reply.send(r);
                 }
-                e => ProposeError::Fatal(e.to_string()),
-            };
-            for reply in replies {
-                let _ = reply.send(Err(err.clone()));
             }
+            Ok(Err(ClientWriteError::ForwardToLeader(f))) => fail(
+                replies,
+                ProposeError::NotLeader {
+                    leader: f.leader_id,
+                    server: f.leader_node.map(|m| m.server),
+                },
+            ),
+            Ok(Err(e)) => fail(replies, ProposeError::Fatal(e.to_string())),
+            Err(_) => fail(replies, ProposeError::Fatal("group stopped".into())),
         }
-    }
+    });
 }

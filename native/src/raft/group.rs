@@ -131,6 +131,34 @@ impl Group {
         rx.await.map_err(|_| stopped())?
     }
 
+    /// Queues `command` behind every command submitted before it (so commands submitted one
+    /// after the other from one task are committed in that order) and returns at once with
+    /// the receiver of its outcome, which [`Group::propose`] would have waited for.
+    pub async fn submit(
+        &self,
+        command: Vec<u8>,
+    ) -> Result<oneshot::Receiver<Result<Vec<u8>, ProposeError>>, ProposeError> {
+        if command.len() > self.inner.config.command_bytes_max {
+            return Err(ProposeError::TooLarge {
+                bytes: command.len(),
+                max: self.inner.config.command_bytes_max,
+            });
+        }
+        if self.inner.stepping_down.load(Ordering::Acquire) {
+            return Err(ProposeError::NotLeader {
+                leader: None,
+                server: None,
+            });
+        }
+        let (reply, rx) = oneshot::channel();
+        self.inner
+            .proposals
+            .send(Pending { command, reply })
+            .await
+            .map_err(|_| ProposeError::Fatal("group stopped".into()))?;
+        Ok(rx)
+    }
+
     /// The leader as this node knows it.
     pub fn leader(&self) -> Option<NodeId> {
         self.inner.leadership.borrow().leader
@@ -234,13 +262,19 @@ impl Group {
     /// `delete`): what [`Group::shutdown`] and [`Group::delete`] do, for a group other tasks
     /// still hold. Later calls on any handle fail as from a stopped group.
     pub async fn stop(&self, delete: bool) -> Result<(), RaftLayerError> {
-        self.registry.remove(&self.name);
-        self.raft
+        self.inner.closing.store(true, Ordering::Release);
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.inner.registry.remove(&self.inner.name);
+        self.inner
+            .raft()
             .shutdown()
             .await
             .map_err(|e| RaftLayerError::Raft(e.to_string()))?;
         if delete {
-            self.disk
+            self.inner
+                .disk
                 .destroy()
                 .map_err(|e| super::error::LogError::io("delete group files", e))?;
         }

@@ -222,10 +222,21 @@ mod tests {
         opts.users[0].account = Some("$SYS".into());
         let auth = Authenticator::new(opts);
         assert!(auth.required());
-        assert_eq!(auth.authenticate(&connect(None, None, None)).unwrap().account, "$G");
-        let admin = auth.authenticate(&connect(None, Some("admin"), Some("s3cret"))).unwrap();
+        assert_eq!(
+            auth.authenticate(&connect(None, None, None))
+                .unwrap()
+                .account,
+            "$G"
+        );
+        let admin = auth
+            .authenticate(&connect(None, Some("admin"), Some("s3cret")))
+            .unwrap();
         assert_eq!(admin.account, "$SYS");
-        assert!(auth.authenticate(&connect(None, Some("admin"), Some("bad"))).is_none());
-        assert!(auth.authenticate(&connect(None, Some("other"), Some("x"))).is_none());
+        assert!(auth
+            .authenticate(&connect(None, Some("admin"), Some("bad")))
+            .is_none());
+        assert!(auth
+            .authenticate(&connect(None, Some("other"), Some("x")))
+            .is_none());
     }
 }

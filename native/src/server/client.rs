@@ -180,6 +180,8 @@ pub struct Client {
     pub echo: AtomicBool,
     /// The client takes asynchronous INFO updates (CONNECT `protocol` >= 1).
     pub async_info: AtomicBool,
+    /// Authenticated into the system account (`$SYS`): may publish the system-only subjects.
+    pub system_account: AtomicBool,
     /// Subscriptions by sid.
     pub subs: Mutex<HashMap<Bytes, Arc<Subscription>>>,
     /// Counters.
@@ -215,6 +217,7 @@ impl Client {
             headers: AtomicBool::new(false),
             echo: AtomicBool::new(true),
             async_info: AtomicBool::new(false),
+            system_account: AtomicBool::new(false),
             subs: Mutex::new(HashMap::new()),
             stats: ClientStats::default(),
             meta: Mutex::new(ClientMeta {

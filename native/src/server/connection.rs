@@ -15,7 +15,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tracing::{debug, info, warn};
 
 use super::client::{lock, Client, CloseKind, FlushList, SubTarget, Subscription};
-use super::deliver::{route, RouteCache};
+use super::deliver::{no_interest, route, RouteCache};
 use super::state::Shared;
 
 /// Smallest read size: an idle connection holds little memory.
@@ -226,6 +226,12 @@ fn handle_event(
             batch.bytes +=
                 msg.payload.len() as u64 + msg.headers.as_ref().map_or(0, |h| h.len() as u64);
             let no_responders = conn.options().no_responders;
+            if is_system_subject(&msg.subject) && !client.system_account.load(Ordering::Acquire) {
+                // As in nats-server, where these live in the system account: nobody in the
+                // client's account listens.
+                no_interest(client, no_responders, &msg, flush);
+                return;
+            }
             route(shared, cache, client, no_responders, &msg, flush);
         }
         ConnEvent::Subscribe {
@@ -276,6 +282,9 @@ async fn connect(
         meta.version = info.version.clone();
         meta.user = identity.user;
         meta.account = identity.account.clone();
+        client
+            .system_account
+            .store(identity.account == SYSTEM_ACCOUNT, Ordering::Release);
     }
     conn.accept_connect(info, &identity.account);
 }
@@ -374,4 +383,15 @@ pub(crate) async fn write_loop<W: AsyncWrite>(shared: Arc<Shared>, client: Arc<C
         warn!(cid = client.cid, addr = %client.addr, "slow consumer detected: client disconnected");
     }
     let _ = wr.shutdown().await;
+}
+
+/// The system account's name.
+pub const SYSTEM_ACCOUNT: &str = "$SYS";
+
+/// Subjects only the system account reaches: server requests and JetStream's cluster-wide
+/// administration (meta leader step-down, server removal).
+pub fn is_system_subject(subject: &[u8]) -> bool {
+    subject.starts_with(b"$SYS.")
+        || subject.starts_with(b"$JS.API.META.")
+        || subject.starts_with(b"$JS.API.SERVER.")
 }

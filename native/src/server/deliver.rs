@@ -349,6 +349,13 @@ fn deliver_to_group(
 
 /// Tells a requester nobody listens: `HMSG <reply> <sid> ... NATS/1.0 503` on its own
 /// subscription matching the reply subject.
+/// A publish nobody may receive: the no-responders status when the publisher asked for it.
+pub fn no_interest(from: &Arc<Client>, no_responders: bool, msg: &Publish, flush: &mut FlushList) {
+    if let Some(reply) = msg.reply.as_ref().filter(|_| no_responders) {
+        send_no_responders(from, &msg.subject, reply, flush);
+    }
+}
+
 fn send_no_responders(from: &Arc<Client>, subject: &[u8], reply: &Bytes, flush: &mut FlushList) {
     let sid = {
         let subs = lock(&from.subs);

@@ -3,8 +3,8 @@
 //! cluster, the meta group) and `$SYS.REQ.SERVER.<id>.JSZ` (one server). Tools such as
 //! `rill server report jetstream` gather a cluster's picture from them.
 //!
-//! nats-server serves these to the system account only; Rill has one account for now, so
-//! any client may ask (see the notes on accounts in ARCHITECTURE.md).
+//! Only clients of the system account reach these subjects (`connection.rs`,
+//! `is_system_subject`), as with nats-server.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -54,15 +54,18 @@ impl InternalSink for Jsz {
 
 /// The `server` object every answer carries.
 fn server_object(shared: &Shared) -> Value {
-    json!({
+    let mut v = json!({
         "name": shared.info.server_name,
         "host": shared.info.host,
         "id": shared.info.server_id,
-        "cluster": shared.cluster.as_ref().map(|c| c.name.clone()),
         "ver": shared.info.version,
         "jetstream": shared.jetstream.get().is_some(),
         "time": rfc3339(SystemTime::now()),
-    })
+    });
+    if let Some(c) = &shared.cluster {
+        v["cluster"] = json!(c.name);
+    }
+    v
 }
 
 async fn answer(shared: &Arc<Shared>, opts: &Value) -> Option<Value> {

@@ -2,9 +2,8 @@
 //! then the meta group as its leader sees it (leader, current, online, last seen, lag), as
 //! `nats server report jetstream` prints them.
 //!
-//! The data is `$SYS.REQ.SERVER.PING.JSZ`, which needs a system-account user on nats-server.
-//! A Rill server does not answer it yet: then the report shows the connected server alone,
-//! from `$JS.API.INFO` and the stream list, and says so.
+//! The data is `$SYS.REQ.SERVER.PING.JSZ`, which needs a system-account user (on Rill as on
+//! nats-server); without one nobody answers and the report says so as natscli does.
 
 use std::time::Duration;
 
@@ -14,7 +13,6 @@ use super::sys::{self, JsInfo, JszReply, MetaCluster, ServerRef};
 use crate::cli::connect::ConnectArgs;
 use crate::cli::format::json::print_json;
 use crate::cli::format::{format_count, format_duration, format_size, Table};
-use crate::cli::js_api::JsApi;
 
 /// `rill server report ...`.
 #[derive(clap::Subcommand, Debug, Clone)]
@@ -173,37 +171,6 @@ pub fn render(replies: &[JszReply]) -> String {
     out
 }
 
-/// The connected server alone, for a server that does not answer system requests.
-async fn connected_only(conn: &ConnectArgs) -> anyhow::Result<JszReply> {
-    let js = JsApi::connect(conn).await?;
-    let info = js.client.server_info();
-    let (account, _) = crate::cli::account::fetch_account_info(&js.client, js.timeout).await?;
-    let streams = js.list_streams().await?;
-    let data = JsInfo {
-        memory: account.memory,
-        storage: account.storage,
-        api: sys::ApiCounters {
-            total: account.api.total,
-            errors: account.api.errors,
-        },
-        streams: account.streams,
-        consumers: account.consumers,
-        messages: streams.iter().map(|s| s.state.messages).sum(),
-        bytes: streams.iter().map(|s| s.state.bytes).sum(),
-        meta_cluster: None,
-    };
-    Ok(JszReply {
-        server: ServerRef {
-            name: info.server_name.clone(),
-            id: info.server_id.clone(),
-            cluster: info.cluster.clone().unwrap_or_default(),
-            domain: String::new(),
-        },
-        data: Some(data),
-        error: None,
-    })
-}
-
 /// Runs `rill server report ...`.
 pub async fn run(cmd: ReportCmd) -> anyhow::Result<()> {
     let ReportCmd::Jetstream { json, conn } = cmd;
@@ -223,19 +190,10 @@ pub async fn run(cmd: ReportCmd) -> anyhow::Result<()> {
         return print_json(&raw);
     }
     let replies = sys::jsz(&client, resolved.timeout).await?;
-    if !replies.is_empty() {
-        print!("{}", render(&replies));
-        return Ok(());
-    }
-    if !client.server_info().go.starts_with("rill") {
+    if replies.is_empty() {
         bail!(NO_SYSTEM_REPLIES);
     }
-    let only = connected_only(&conn).await?;
-    print!("{}", summary_table(std::slice::from_ref(&only)));
-    println!(
-        "\nOnly the connected server is shown: it does not answer {} (system account requests).",
-        sys::PING_JSZ
-    );
+    print!("{}", render(&replies));
     Ok(())
 }
 

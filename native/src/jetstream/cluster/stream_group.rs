@@ -21,7 +21,7 @@ use crate::jetstream::replica::{ReplicaInput, StreamGroup};
 use crate::jetstream::replica_admin::ReplicaAdmin;
 use crate::jetstream::service::{unix_now, Input};
 use crate::raft::{
-    Applied, Checkpoint, Command, Group, GroupStatus, Machine, MachineError, Position, Raft, Role,
+    Applied, Checkpoint, Group, GroupStatus, Machine, MachineError, Position, ProposeError, Role,
 };
 
 /// The service's handle on a stream's group (see the module docs).
@@ -72,11 +72,7 @@ impl ClusterStreamGroup {
         proposals: mpsc::UnboundedReceiver<Vec<u8>>,
         service: mpsc::Sender<Input>,
     ) {
-        tokio::spawn(proposer(
-            group.raft().clone(),
-            proposals,
-            self.stream.clone(),
-        ));
+        tokio::spawn(proposer(group.clone(), proposals, self.stream.clone()));
         let mut leadership = group.leadership();
         let this = self.clone();
         tokio::spawn(async move {
@@ -130,10 +126,10 @@ impl ClusterStreamGroup {
     }
 }
 
-/// Hands proposals to openraft in order, without waiting for each to commit.
-async fn proposer(raft: Raft, mut rx: mpsc::UnboundedReceiver<Vec<u8>>, stream: Arc<str>) {
+/// Submits proposals to the group in order, without waiting for each to commit.
+async fn proposer(group: Arc<Group>, mut rx: mpsc::UnboundedReceiver<Vec<u8>>, stream: Arc<str>) {
     while let Some(entry) = rx.recv().await {
-        match raft.client_write_ff(Command(entry)).await {
+        match group.submit(entry).await {
             Ok(done) => {
                 let stream = stream.clone();
                 tokio::spawn(async move {
@@ -145,10 +141,11 @@ async fn proposer(raft: Raft, mut rx: mpsc::UnboundedReceiver<Vec<u8>>, stream: 
                     }
                 });
             }
-            Err(e) => {
+            Err(ProposeError::Fatal(e)) => {
                 debug!(stream = %stream, "group stopped, proposals end: {e}");
                 return;
             }
+            Err(e) => debug!(stream = %stream, "proposal refused: {e}"),
         }
     }
 }
