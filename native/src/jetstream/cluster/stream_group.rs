@@ -190,6 +190,9 @@ pub fn cluster_info(
             .filter(|_| status.role == Role::Leader)
             .map(Timestamp),
         replicas,
+        // Raft traffic travels as the system account's (as nats-server reports it).
+        system_account: true,
+        traffic_account: "$SYS".to_string(),
         ..ClusterInfo::default()
     }
 }
