@@ -17,6 +17,10 @@
 
 pub mod cluster;
 pub mod http;
+pub mod jscluster;
+pub mod jsload;
+pub mod jsquery;
+pub mod proxy;
 pub mod raw;
 pub mod server;
 pub mod tool;
