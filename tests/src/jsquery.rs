@@ -19,6 +19,9 @@ use crate::jscluster::JsCluster;
 /// The wait for one `$JS.API` reply.
 pub const API_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The wait for one reply while polling (short, so a poll notices a change soon after it).
+pub const POLL_REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// How long after a step-down request the new leader has to show up in the stream info.
 pub const STEPDOWN_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -27,12 +30,22 @@ const READ_WINDOW: usize = 32;
 
 /// Sends a raw `$JS.API` request and parses the JSON reply (error replies included).
 pub async fn api(client: &async_nats::Client, subject: &str, body: Value) -> Result<Value, String> {
+    api_within(client, subject, body, API_TIMEOUT).await
+}
+
+/// [`api`] with its own bound on the wait for the reply.
+pub async fn api_within(
+    client: &async_nats::Client,
+    subject: &str,
+    body: Value,
+    limit: Duration,
+) -> Result<Value, String> {
     let payload = Bytes::from(body.to_string());
     let request = client.request(subject.to_string(), payload);
-    let msg = match tokio::time::timeout(API_TIMEOUT, request).await {
+    let msg = match tokio::time::timeout(limit, request).await {
         Ok(Ok(msg)) => msg,
         Ok(Err(e)) => return Err(format!("{subject}: {e}")),
-        Err(_) => return Err(format!("{subject}: no reply within {API_TIMEOUT:?}")),
+        Err(_) => return Err(format!("{subject}: no reply within {limit:?}")),
     };
     serde_json::from_slice(&msg.payload).map_err(|e| format!("{subject}: reply is not JSON: {e}"))
 }
@@ -108,8 +121,12 @@ pub async fn wait_stream_info(
     limit: Duration,
     accept: impl Fn(&Value) -> bool,
 ) -> Option<Value> {
+    let subject = format!("$JS.API.STREAM.INFO.{stream}");
     poll(limit, || async {
-        stream_info(client, stream).await.ok().filter(|info| accept(info))
+        let reply = api_within(client, &subject, json!({}), POLL_REQUEST_TIMEOUT).await;
+        reply
+            .ok()
+            .filter(|info| info.get("error").is_none() && accept(info))
     })
     .await
 }
