@@ -213,7 +213,10 @@ impl JsCluster {
 
     /// Node `i`'s log so far (empty once it was killed).
     pub fn log(&self, i: usize) -> String {
-        self.servers[i].as_ref().map(TestServer::log).unwrap_or_default()
+        self.servers[i]
+            .as_ref()
+            .map(TestServer::log)
+            .unwrap_or_default()
     }
 
     /// Connects an async-nats client to node `i` only (it learns the others, as clients do,
@@ -233,12 +236,7 @@ impl JsCluster {
     /// SIGKILLs node `i` and waits for the process to exit; its store stays for a restart.
     pub fn kill9(&mut self, i: usize) {
         let mut server = self.servers[i].take().expect("node is running");
-        server.signal("KILL");
-        assert!(
-            server.wait_exit(EXIT_TIMEOUT).is_some(),
-            "{} did not exit after SIGKILL",
-            self.name(i)
-        );
+        assert!(server.kill9().is_some(), "{} not reaped", self.name(i));
     }
 
     /// SIGTERMs node `i` and waits for a clean exit.
@@ -256,7 +254,11 @@ impl JsCluster {
 
     /// Starts node `i` again on its ports and store directory.
     pub fn restart(&mut self, i: usize) {
-        assert!(self.servers[i].is_none(), "{} is still running", self.name(i));
+        assert!(
+            self.servers[i].is_none(),
+            "{} is still running",
+            self.name(i)
+        );
         let server = tokio::task::block_in_place(|| start_node(&self.specs[i]));
         self.servers[i] = Some(server);
     }
@@ -341,7 +343,8 @@ impl JsCluster {
 impl Drop for JsCluster {
     fn drop(&mut self) {
         // The tests are done with the data: SIGKILL all at once, then reap each.
-        let mut servers: Vec<TestServer> = self.servers.iter_mut().filter_map(Option::take).collect();
+        let mut servers: Vec<TestServer> =
+            self.servers.iter_mut().filter_map(Option::take).collect();
         servers.iter().for_each(|s| s.signal("KILL"));
         for server in &mut servers {
             let _ = server.wait_exit(EXIT_TIMEOUT);

@@ -204,7 +204,17 @@ pub fn check_stream(stored: &[Stored], subject: &str, prefix: &str, acked: &[Ack
         let expected = format!("{prefix}-{}", ack.index);
         assert_eq!(ack.index, i as u64, "acks are in publish order");
         assert_eq!(msg.seq, ack.seq, "{expected}: ack named seq {}", ack.seq);
-        assert_eq!(msg.msg_id.as_deref(), Some(expected.as_str()), "seq {}", msg.seq);
-        assert_eq!(msg.payload, expected.as_bytes(), "payload at seq {}", msg.seq);
+        assert_eq!(
+            msg.msg_id.as_deref(),
+            Some(expected.as_str()),
+            "seq {}",
+            msg.seq
+        );
+        assert_eq!(
+            msg.payload,
+            expected.as_bytes(),
+            "payload at seq {}",
+            msg.seq
+        );
     }
 }

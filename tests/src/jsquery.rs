@@ -51,7 +51,11 @@ pub async fn api_within(
 }
 
 /// Like [`api`], but an `error` in the reply is an `Err` too.
-pub async fn api_ok(client: &async_nats::Client, subject: &str, body: Value) -> Result<Value, String> {
+pub async fn api_ok(
+    client: &async_nats::Client,
+    subject: &str,
+    body: Value,
+) -> Result<Value, String> {
     let reply = api(client, subject, body).await?;
     match reply.get("error") {
         Some(error) => Err(format!("{subject}: {error}")),
@@ -84,7 +88,10 @@ pub fn leader_in(info: &Value) -> Option<String> {
 
 /// The replicas (other than the leader) in an info's `cluster` block.
 pub fn replicas_in(info: &Value) -> Vec<Value> {
-    info["cluster"]["replicas"].as_array().cloned().unwrap_or_default()
+    info["cluster"]["replicas"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Whether the info shows a leader and every replica `current` and not `offline`.
@@ -92,7 +99,9 @@ pub fn all_current(info: &Value, replicas: usize) -> bool {
     let peers = replicas_in(info);
     leader_in(info).is_some()
         && peers.len() + 1 == replicas
-        && peers.iter().all(|p| p["current"] == json!(true) && p["offline"] != json!(true))
+        && peers
+            .iter()
+            .all(|p| p["current"] == json!(true) && p["offline"] != json!(true))
 }
 
 /// Polls `probe` every 100 ms until it yields `Some` or `limit` passes.
@@ -122,6 +131,25 @@ pub async fn wait_stream_info(
     accept: impl Fn(&Value) -> bool,
 ) -> Option<Value> {
     let subject = format!("$JS.API.STREAM.INFO.{stream}");
+    poll(limit, || async {
+        let reply = api_within(client, &subject, json!({}), POLL_REQUEST_TIMEOUT).await;
+        reply
+            .ok()
+            .filter(|info| info.get("error").is_none() && accept(info))
+    })
+    .await
+}
+
+/// Polls `CONSUMER.INFO` through `client` until `accept` holds; the accepted info, or `None`
+/// after `limit`.
+pub async fn wait_consumer_info(
+    client: &async_nats::Client,
+    stream: &str,
+    consumer: &str,
+    limit: Duration,
+    accept: impl Fn(&Value) -> bool,
+) -> Option<Value> {
+    let subject = format!("$JS.API.CONSUMER.INFO.{stream}.{consumer}");
     poll(limit, || async {
         let reply = api_within(client, &subject, json!({}), POLL_REQUEST_TIMEOUT).await;
         reply
@@ -164,7 +192,9 @@ pub async fn step_down_to(
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(format!("{name} did not become leader of {stream}: last info {info:?}"));
+            return Err(format!(
+                "{name} did not become leader of {stream}: last info {info:?}"
+            ));
         }
         if info.as_ref().is_ok_and(|i| leader_in(i).is_some()) {
             let body = if preferred {
@@ -234,10 +264,7 @@ pub async fn read_stream(client: &async_nats::Client, stream: &str) -> Result<Ve
         .buffered(READ_WINDOW)
         .collect()
         .await;
-    fetched
-        .into_iter()
-        .filter_map(Result::transpose)
-        .collect()
+    fetched.into_iter().filter_map(Result::transpose).collect()
 }
 
 /// Reads the whole of `stream` while each node of `nodes` in turn leads it, after waiting for

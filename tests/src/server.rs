@@ -160,9 +160,13 @@ impl ServerBuilder {
         let cmd = server_command();
         let mut command = Command::new(&cmd[0]);
         let port = self.port.map_or("-1".to_string(), |p| p.to_string());
-        command.args(&cmd[1..]).args(["-a", "127.0.0.1", "-p", &port]);
+        command
+            .args(&cmd[1..])
+            .args(["-a", "127.0.0.1", "-p", &port]);
         if self.monitoring {
-            let monitor = self.monitor_port.map_or("-1".to_string(), |p| p.to_string());
+            let monitor = self
+                .monitor_port
+                .map_or("-1".to_string(), |p| p.to_string());
             command.args(["-m", &monitor]);
         }
         if let Some(text) = &self.config {
@@ -372,6 +376,15 @@ impl TestServer {
     /// Sends `signal` (a `kill` name such as `TERM`, `USR2`, `INT`) to the server process.
     pub fn signal(&self, signal: &str) {
         send_signal(self.pid, signal);
+    }
+
+    /// SIGKILLs the process at once (no helper process in between) and reaps it.
+    pub fn kill9(&mut self) -> Option<ExitStatus> {
+        if self.exit.is_none() {
+            let _ = self.child.kill();
+            self.exit = self.child.wait().ok();
+        }
+        self.exit
     }
 
     /// Polls for the process to exit for up to `timeout`; `None` if it is still running.

@@ -72,7 +72,9 @@ async fn kill_leader_under_load() -> Option<Failover> {
         panic!("no leader other than {leader} within {NEW_LEADER_WITHIN:?} of SIGKILL")
     });
     let resumed = publisher
-        .wait(ACKS_RESUME_WITHIN, |p| p.acked_after(killed_at) >= ACKS_EACH_SIDE)
+        .wait(ACKS_RESUME_WITHIN, |p| {
+            p.acked_after(killed_at) >= ACKS_EACH_SIDE
+        })
         .await;
     assert!(
         resumed,
