@@ -232,7 +232,7 @@ async fn cluster_js_pull_consumer_keeps_acked_position_through_failover() {
         .await
         .expect("worker finished")
         .expect("worker did not panic");
-    let ledger = ledger.lock().expect("ledger");
+    let ledger = std::mem::take(&mut *ledger.lock().expect("ledger"));
     let missing: BTreeSet<u64> = (1..=MESSAGES)
         .filter(|s| !ledger.confirmed.contains_key(s))
         .collect();

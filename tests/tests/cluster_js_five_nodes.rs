@@ -110,10 +110,18 @@ async fn cluster_js_five_nodes_keep_working_with_two_down() {
     let stored = read_on_each_replica(&cluster, &client, "FIVE", &survivors, last).await;
     check_stream(&stored, "FIVE.load", "f", &r5.acked);
 
-    // The meta layer still works: a new R3 stream lands on live nodes and takes writes.
+    meta_still_creates_streams(&cluster, &client, &victims).await;
+}
+
+/// The meta layer still works: a new R3 stream lands on live nodes and takes writes.
+async fn meta_still_creates_streams(
+    cluster: &JsCluster,
+    client: &async_nats::Client,
+    victims: &[usize],
+) {
     let config = json!({"name": "AFTER", "subjects": ["AFTER.>"], "num_replicas": 3});
     let created = poll(META_WITHIN, || async {
-        api_ok(&client, "$JS.API.STREAM.CREATE.AFTER", config.clone())
+        api_ok(client, "$JS.API.STREAM.CREATE.AFTER", config.clone())
             .await
             .ok()
     });
@@ -121,7 +129,7 @@ async fn cluster_js_five_nodes_keep_working_with_two_down() {
         created.await.is_some(),
         "no R3 stream created with two nodes down"
     );
-    let after = wait_stream_info(&client, "AFTER", CURRENT_WITHIN, |i| all_current(i, 3))
+    let after = wait_stream_info(client, "AFTER", CURRENT_WITHIN, |i| all_current(i, 3))
         .await
         .expect("AFTER with a leader and current replicas");
     let dead: Vec<&str> = victims.iter().map(|&i| cluster.name(i)).collect();
