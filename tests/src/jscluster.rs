@@ -82,8 +82,25 @@ pub struct JsCluster {
     _advertised: Vec<tokio::net::TcpSocket>,
 }
 
-/// A loopback port that was free a moment ago (bound to port 0 and released).
+/// The range [`free_port`] draws from: below Linux's ephemeral range (32768-60999), so a
+/// port found free is not taken a moment later by some outgoing connection or by a server
+/// started with port 0 — unlike a port the kernel handed out for port 0.
+const PORT_RANGE: std::ops::Range<u16> = 20_000..32_000;
+
+/// A loopback port that was free a moment ago: a random one from [`PORT_RANGE`] that binds,
+/// released at once for a node to listen on (and to listen on again after a restart).
 pub fn free_port() -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    let span = u64::from(PORT_RANGE.end - PORT_RANGE.start);
+    for attempt in 0u64..200 {
+        // RandomState is seeded per instance: a random draw without a dependency.
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(attempt);
+        let port = PORT_RANGE.start + (hasher.finish() % span) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind a free port");
     listener.local_addr().expect("local addr").port()
 }
@@ -287,9 +304,10 @@ impl JsCluster {
         self.links.iter().map(|l| l.proxy.forwarded()).sum()
     }
 
-    /// Node `i`'s distinct route peers by server name, from `/routez`.
+    /// Node `i`'s distinct route peers by server name, from `/routez` (none if the monitor
+    /// does not answer).
     pub fn route_peers(&self, i: usize) -> Vec<String> {
-        let routez = http::get_json(self.monitor_port(i), "/routez");
+        let routez = monitor_json(self.monitor_port(i), "/routez");
         let mut peers: Vec<String> = routez["routes"]
             .as_array()
             .map(|routes| {
@@ -306,7 +324,7 @@ impl JsCluster {
 
     /// The meta leader node `i` reports in `/jsz` (`meta_cluster.leader`), if any.
     pub fn meta_leader_seen_by(&self, i: usize) -> Option<String> {
-        let jsz = http::get_json(self.monitor_port(i), "/jsz");
+        let jsz = monitor_json(self.monitor_port(i), "/jsz");
         jsz["meta_cluster"]["leader"]
             .as_str()
             .filter(|l| !l.is_empty())
@@ -329,11 +347,15 @@ impl JsCluster {
         };
         let started = Instant::now();
         if !wait_until(limit, formed).await {
+            let logs: Vec<String> = up
+                .iter()
+                .map(|&i| format!("--- {}:\n{}", self.name(i), self.log(i)))
+                .collect();
             panic!(
-                "cluster of {:?} not formed within {limit:?} (routes: {:?}); first log:\n{}",
+                "cluster of {:?} not formed within {limit:?} (routes: {:?}); logs:\n{}",
                 up.iter().map(|&i| self.name(i)).collect::<Vec<_>>(),
                 up.iter().map(|&i| self.route_peers(i)).collect::<Vec<_>>(),
-                self.log(up[0])
+                logs.join("\n")
             );
         }
         eprintln!("cluster of {} formed in {:?}", up.len(), started.elapsed());
@@ -364,6 +386,15 @@ pub async fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) -> boo
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// `GET <path>` on a monitor port as JSON; `Null` if the node does not answer (it may be down
+/// or still starting), so polls keep polling and diagnostics never panic.
+fn monitor_json(port: u16, path: &str) -> serde_json::Value {
+    http::try_get(port, path)
+        .filter(|r| r.status == 200)
+        .and_then(|r| serde_json::from_str(&r.body).ok())
+        .unwrap_or_default()
 }
 
 /// A bound loopback socket that does not listen: connections to it are refused.
