@@ -202,15 +202,21 @@ pub async fn step_down_to(
             } else {
                 json!({})
             };
-            if let Err(e) = api_ok(client, &subject, body).await {
-                // An older server refuses `preferred`; a busy one refuses for a moment.
-                eprintln!("step-down of {stream} towards {name}: {e}");
-                preferred = false;
+            match api_ok(client, &subject, body).await {
+                Ok(_) => {
+                    let before = info.as_ref().ok().and_then(leader_in);
+                    let moved = wait_stream_info(client, stream, STEPDOWN_TIMEOUT, |i| {
+                        leader_in(i).is_some_and(|l| Some(l) != before)
+                    });
+                    moved.await;
+                }
+                Err(e) => {
+                    // An older server refuses `preferred`; a busy one refuses for a moment.
+                    eprintln!("step-down of {stream} towards {name}: {e}");
+                    preferred = false;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
             }
-            let moved = wait_stream_info(client, stream, STEPDOWN_TIMEOUT, |i| {
-                leader_in(i).is_some_and(|l| Some(l) != info.as_ref().ok().and_then(leader_in))
-            });
-            moved.await;
         } else {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

@@ -28,6 +28,10 @@ const NEW_LEADER_WITHIN: Duration = Duration::from_secs(20);
 /// How long the publisher on the majority side may go without acks.
 const ACKS_RESUME_WITHIN: Duration = Duration::from_secs(30);
 
+/// How long routes may take to come back after a heal (nats-server backs off its reconnects
+/// while a link refuses them).
+const ROUTES_BACK_WITHIN: Duration = Duration::from_secs(40);
+
 /// How long the healed node may take until its replica is current again.
 const CATCH_UP_WITHIN: Duration = Duration::from_secs(30);
 
@@ -130,22 +134,25 @@ async fn cluster_js_partitioned_minority_stops_accepting_writes() {
         .await;
     assert!(resumed, "majority side acks stopped after the partition");
     let refused = refused.await.expect("isolated publisher");
+    let report = publisher.stop().await;
 
     cluster.heal();
     let healed_at = Instant::now();
+    cluster.wait_formed(ROUTES_BACK_WITHIN).await;
+    let routed_after = healed_at.elapsed();
     let rejoined = wait_stream_info(&on_majority, STREAM, CATCH_UP_WITHIN, |i| {
         all_current(i, 3) && leader_in(i).as_deref() != Some(old.as_str())
     })
     .await;
-    assert!(
-        rejoined.is_some(),
-        "{old} not a current follower within {CATCH_UP_WITHIN:?}"
-    );
+    if rejoined.is_none() {
+        let info = rill_tests::jsquery::stream_info(&on_majority, STREAM).await;
+        panic!("{old} not a current follower within {CATCH_UP_WITHIN:?}: {info:?}");
+    }
     let rejoined_after = healed_at.elapsed();
-    let report = publisher.stop().await;
     eprintln!(
         "isolated leader {old}: {new} leads after {elected_after:?}; isolated publishes ended \
-         with {refused:?}; healed {old} current after {rejoined_after:?}; {} acks, {} failed \
+         with {refused:?}; after the heal routes back after {routed_after:?}, {old} current after \
+         {rejoined_after:?}; {} acks, {} failed \
          attempts",
         report.acked.len(),
         report.failures
