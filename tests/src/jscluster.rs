@@ -3,9 +3,10 @@
 //! [`JsCluster::start`] runs `n` nodes of the server under test (`RILL_SERVER_BIN`), each with
 //! the nats-server command line: `-p <client> -m <monitor> --server_name nK -js -sd <store>
 //! --cluster_name <name> --cluster nats://127.0.0.1:<route> --routes <the others>`. Every port
-//! is chosen at run time and kept for the node's life, so [`JsCluster::restart`] brings a node
-//! back on the same ports and store directory after [`JsCluster::kill9`] or
-//! [`JsCluster::term`].
+//! is chosen at run time ([`free_port`]) and kept for the node's life, so
+//! [`JsCluster::restart`] brings a node back on the same ports and store directory after
+//! [`JsCluster::kill9`] or [`JsCluster::term`]. [`JsCluster::start`] waits until every node
+//! routes to every other (`/routez`) and all name one meta leader (`/jsz`).
 //!
 //! With [`JsClusterOpts::proxied`] every node-to-node connection runs through a [`Proxy`]: node
 //! i's routes list names one proxy per peer j, forwarding to j's route port, and each node
@@ -374,7 +375,8 @@ impl Drop for JsCluster {
     }
 }
 
-/// Polls `check` every 100 ms (off the async executor) until it is true or `limit` passes.
+/// Polls `check` every 100 ms until it is true or `limit` passes. `check` may block (it runs
+/// under `block_in_place`, so this needs a multi-threaded runtime).
 pub async fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;
     loop {
