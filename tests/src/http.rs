@@ -33,6 +33,20 @@ impl HttpResponse {
     }
 }
 
+/// [`get`] that returns `None` instead of panicking when the server does not answer properly.
+pub fn try_get(port: u16, path: &str) -> Option<HttpResponse> {
+    let timeout = Duration::from_secs(5);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = TcpStream::connect_timeout(&addr, timeout).ok()?;
+    stream.set_read_timeout(Some(timeout)).ok()?;
+    stream.set_write_timeout(Some(timeout)).ok()?;
+    let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    parse(&raw)
+}
+
 /// `GET <path>` on `127.0.0.1:<port>` with 5 s connect/read/write timeouts.
 pub fn get(port: u16, path: &str) -> HttpResponse {
     let timeout = Duration::from_secs(5);

@@ -12,15 +12,29 @@
 //! RILL_SERVER_BIN=nats-server python -m pytest tests/python -q    # the nats-py suite
 //! ```
 //!
+//! Clustered JetStream (the `cluster_js_*` tests): [`jscluster::JsCluster`] runs nodes with
+//! fixed run-time ports and stores (kill, stop, restart, partition through [`proxy::Proxy`]),
+//! [`jsquery`] asks the `$JS.API` (info, leaders, step-downs, whole-stream reads) and
+//! [`jsload`] keeps a publisher going through failovers. They skip, printing `SKIPPED`, while
+//! the server under test refuses the cluster flags:
+//!
+//! ```text
+//! RILL_SERVER_BIN=nats-server cargo nextest run -p rill-tests -E 'test(cluster_js)'
+//! ```
+//!
 //! Barrier rule: `async_nats::Client::flush` does not wait for the server (no PING/PONG in
 //! async-nats 0.51); use [`sync`] before another connection relies on a SUB being registered.
 
 pub mod cluster;
 pub mod cluster_up;
 pub mod http;
+pub mod jscluster;
+pub mod jsload;
+pub mod jsquery;
 pub mod proxy;
 pub mod raw;
 pub mod server;
+pub mod tcp_proxy;
 pub mod tool;
 
 use std::future::Future;

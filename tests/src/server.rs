@@ -103,6 +103,8 @@ pub struct ServerBuilder {
     args: Vec<String>,
     config: Option<String>,
     monitoring: bool,
+    port: Option<u16>,
+    monitor_port: Option<u16>,
 }
 
 impl ServerBuilder {
@@ -139,16 +141,33 @@ impl ServerBuilder {
         self
     }
 
+    /// Listens for clients on `port` instead of a random one (a node restarted on its port).
+    pub fn port(mut self, port: u16) -> ServerBuilder {
+        self.port = Some(port);
+        self
+    }
+
+    /// Enables the HTTP monitor on `port` (instead of a random one) and waits for its log line.
+    pub fn monitoring_on(mut self, port: u16) -> ServerBuilder {
+        self.monitoring = true;
+        self.monitor_port = Some(port);
+        self
+    }
+
     /// Spawns the server and waits until it is ready; panics (with its log) if it is not.
     pub fn start(self) -> TestServer {
         let dir = TempDir::new();
         let cmd = server_command();
         let mut command = Command::new(&cmd[0]);
+        let port = self.port.map_or("-1".to_string(), |p| p.to_string());
         command
             .args(&cmd[1..])
-            .args(["-a", "127.0.0.1", "-p", "-1"]);
+            .args(["-a", "127.0.0.1", "-p", &port]);
         if self.monitoring {
-            command.args(["-m", "-1"]);
+            let monitor = self
+                .monitor_port
+                .map_or("-1".to_string(), |p| p.to_string());
+            command.args(["-m", &monitor]);
         }
         if let Some(text) = &self.config {
             let file = dir.write("server.conf", text);
@@ -357,6 +376,15 @@ impl TestServer {
     /// Sends `signal` (a `kill` name such as `TERM`, `USR2`, `INT`) to the server process.
     pub fn signal(&self, signal: &str) {
         send_signal(self.pid, signal);
+    }
+
+    /// SIGKILLs the process at once (no helper process in between) and reaps it.
+    pub fn kill9(&mut self) -> Option<ExitStatus> {
+        if self.exit.is_none() {
+            let _ = self.child.kill();
+            self.exit = self.child.wait().ok();
+        }
+        self.exit
     }
 
     /// Polls for the process to exit for up to `timeout`; `None` if it is still running.

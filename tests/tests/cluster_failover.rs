@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use rill_tests::cluster::{eventually, wait_full_mesh, wait_remote_sub, Node};
-use rill_tests::proxy::TcpProxy;
+use rill_tests::tcp_proxy::TcpProxy;
 use rill_tests::{next_msg, run_to_exit, sync, within, RawClient, TempDir, MSG_TIMEOUT};
 
 #[tokio::test(flavor = "multi_thread")]
