@@ -57,8 +57,14 @@ pub trait StreamGroup: Send + Sync + fmt::Debug {
     /// it. Once committed it comes back as [`ReplicaInput::Apply`]; an entry that cannot be
     /// committed (leadership lost) is dropped: its publishers get no ack and retry.
     fn propose(&self, entry: Vec<u8>);
-    /// Gives up leadership so that another replica takes over.
-    fn step_down(&self);
+    /// Gives up leadership so that another replica takes over (`preferred`, a server name,
+    /// if it can).
+    fn step_down(&self, preferred: Option<&str>);
+    /// Whether `server` holds a replica in the group.
+    fn has_member(&self, server: &str) -> bool {
+        let _ = server;
+        false
+    }
     /// The `cluster` section of stream and consumer info: group, leader, replicas' health.
     fn cluster_info(&self) -> Option<rill_core::jetstream::api::ClusterInfo> {
         None
@@ -169,7 +175,7 @@ impl StreamGroup for LoopbackGroup {
         }
     }
 
-    fn step_down(&self) {}
+    fn step_down(&self, _preferred: Option<&str>) {}
 }
 
 impl Service {
@@ -240,9 +246,23 @@ impl Service {
                 true
             }
             ApiScope::StreamStepdown(_) if leader => {
-                replica.group.step_down();
-                let body = serde_json::json!({ "success": true });
-                self.reply(msg.reply.as_ref(), kind, &body);
+                let preferred = preferred_server(&msg.payload);
+                match preferred.as_deref() {
+                    Some(p) if !replica.group.has_member(p) => {
+                        let e = rill_core::jetstream::api::ApiError::new(
+                            rill_core::jetstream::api::ErrorId::ClusterPeerNotMember,
+                        );
+                        self.pending_replies_msg(super::service::json_msg(
+                            msg.reply.clone().unwrap_or_default(),
+                            Bytes::from(rill_core::jetstream::api::error_json(kind, &e)),
+                        ));
+                    }
+                    p => {
+                        replica.group.step_down(p);
+                        let body = serde_json::json!({ "success": true });
+                        self.reply(msg.reply.as_ref(), kind, &body);
+                    }
+                }
                 true
             }
             // Only the leader answers; the others stay silent.
@@ -522,4 +542,13 @@ impl Service {
             }
         }
     }
+}
+
+/// `{"placement": {"preferred": "<server>"}}` of a leader step-down request.
+pub fn preferred_server(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    v["placement"]["preferred"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(String::from)
 }

@@ -42,7 +42,7 @@ impl StreamGroup for Fanout {
         }
     }
 
-    fn step_down(&self) {}
+    fn step_down(&self, _preferred: Option<&str>) {}
 }
 
 struct Node {

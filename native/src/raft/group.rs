@@ -12,6 +12,11 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+use super::network::RpcKind;
+
+/// How often a stepping-down leader asks its preferred successor to stand.
+pub const CAMPAIGN_EVERY_MS: u64 = 300;
+
 use super::batch::Pending;
 use super::config::GroupConfig;
 use super::disk::Disk;
@@ -65,6 +70,7 @@ pub(crate) struct Inner {
     pub closing: AtomicBool,
     pub config: GroupConfig,
     pub proposals: mpsc::Sender<Pending>,
+    pub transport: Arc<dyn Transport>,
 }
 
 impl Inner {
@@ -222,6 +228,13 @@ impl Group {
     /// are restored afterwards, whether or not a new leader appeared within
     /// `3 × election_timeout_ms_max`.
     pub async fn step_down(&self) -> Result<NodeId, RaftLayerError> {
+        self.step_down_to(None).await
+    }
+
+    /// [`Group::step_down`], preferring `to` as the next leader: while this leader is quiet,
+    /// `to` is asked every `CAMPAIGN_EVERY_MS` to stand for election (it wins unless another
+    /// member's own timer fires first, or its log is behind).
+    pub async fn step_down_to(&self, to: Option<NodeId>) -> Result<NodeId, RaftLayerError> {
         let (leader, others) = {
             let m = self.inner.raft().metrics().borrow().clone();
             let others = m
@@ -246,8 +259,27 @@ impl Group {
         let mut watch = self.inner.leadership.subscribe();
         let me = self.inner.node;
         let wait = Duration::from_millis(self.inner.config.election_timeout_ms_max * 3);
-        let res =
-            tokio::time::timeout(wait, watch.wait_for(|l| l.leader.is_some_and(|x| x != me))).await;
+        let prod = async {
+            let Some(target) = to.filter(|t| *t != me) else {
+                return std::future::pending::<()>().await;
+            };
+            loop {
+                let r = self
+                    .inner
+                    .transport
+                    .call(target, &self.inner.name, RpcKind::Campaign, Vec::new())
+                    .await;
+                tracing::debug!(target, ?r, "asked the preferred successor to stand");
+                tokio::time::sleep(Duration::from_millis(CAMPAIGN_EVERY_MS)).await;
+            }
+        };
+        let res = tokio::time::timeout(wait, async {
+            tokio::select! {
+                r = watch.wait_for(|l| l.leader.is_some_and(|x| x != me)) => r.map(|l| *l),
+                _ = prod => unreachable!("prodding never ends"),
+            }
+        })
+        .await;
         rc.heartbeat(true);
         rc.elect(true);
         self.inner.stepping_down.store(false, Ordering::Release);
@@ -256,6 +288,16 @@ impl Group {
             Ok(Err(_)) => Err(RaftLayerError::Raft("group stopped".into())),
             Err(_) => Err(RaftLayerError::Timeout("no other leader elected".into())),
         }
+    }
+
+    /// This group's members (voters and learners) by node id.
+    pub fn members(&self) -> BTreeMap<NodeId, Member> {
+        let m = self.inner.raft().metrics().borrow().clone();
+        m.membership_config
+            .membership()
+            .nodes()
+            .map(|(id, n)| (*id, n.clone()))
+            .collect()
     }
 
     /// Stops the group on this node through a shared handle (its files stay, unless

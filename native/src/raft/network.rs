@@ -39,6 +39,8 @@ pub enum RpcKind {
     Vote,
     /// One chunk of a snapshot.
     InstallSnapshot,
+    /// A leader stepping down asks the member it prefers to stand for election now.
+    Campaign,
 }
 
 impl RpcKind {
@@ -48,6 +50,7 @@ impl RpcKind {
             RpcKind::AppendEntries => "append",
             RpcKind::Vote => "vote",
             RpcKind::InstallSnapshot => "snapshot",
+            RpcKind::Campaign => "campaign",
         }
     }
 
@@ -57,6 +60,7 @@ impl RpcKind {
             "append" => Some(RpcKind::AppendEntries),
             "vote" => Some(RpcKind::Vote),
             "snapshot" => Some(RpcKind::InstallSnapshot),
+            "campaign" => Some(RpcKind::Campaign),
             _ => None,
         }
     }

@@ -86,6 +86,11 @@ impl Registry {
                 let req: InstallSnapshotRequest<TypeConfig> = decode(body).map_err(malformed)?;
                 encode(&raft.install_snapshot(req).await)
             }
+            RpcKind::Campaign => {
+                let started = raft.trigger().elect().await.is_ok();
+                tracing::debug!(group, started, "standing for election on request");
+                encode(&started)
+            }
         };
         reply.map_err(malformed)
     }

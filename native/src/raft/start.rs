@@ -70,6 +70,7 @@ pub(crate) async fn open<M: Machine>(
         closing: AtomicBool::new(false),
         config: opts.config.clone(),
         proposals,
+        transport: ctx.transport.clone(),
     });
     let batcher = batch::spawn(inner.clone(), rx);
     let span = tracing::Span::current();

@@ -169,8 +169,15 @@ impl Controller {
             }
             ApiRequest::MetaLeaderStepdown => {
                 let meta = self.meta.clone();
+                let target = crate::jetstream::replica::preferred_server(body)
+                    .map(|p| rill_core::jetstream::cluster::node_id(&p));
+                if let Some(t) = target {
+                    if !meta.members().contains_key(&t) {
+                        return Err(ApiError::new(ErrorId::ClusterPeerNotMember));
+                    }
+                }
                 tokio::spawn(async move {
-                    if let Err(e) = meta.step_down().await {
+                    if let Err(e) = meta.step_down_to(target).await {
                         warn!("meta leader step-down: {e}");
                     }
                 });

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use rill_core::jetstream::api::{ClusterInfo, Nanos, PeerInfo, StreamConfig, Timestamp};
-use rill_core::jetstream::cluster::peer_id;
+use rill_core::jetstream::cluster::{node_id, peer_id};
 use rill_core::jetstream::store::UnixNanos;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
@@ -202,15 +202,21 @@ impl StreamGroup for ClusterStreamGroup {
         let _ = self.proposals.send(entry);
     }
 
-    fn step_down(&self) {
+    fn step_down(&self, preferred: Option<&str>) {
         if let Some(g) = self.group() {
             let stream = self.stream.clone();
+            let to = preferred.map(node_id);
             tokio::spawn(async move {
-                if let Err(e) = g.step_down().await {
+                if let Err(e) = g.step_down_to(to).await {
                     warn!(stream = %stream, "leader step-down: {e}");
                 }
             });
         }
+    }
+
+    fn has_member(&self, server: &str) -> bool {
+        self.group()
+            .is_some_and(|g| g.members().values().any(|m| m.server == server))
     }
 
     fn cluster_info(&self) -> Option<ClusterInfo> {

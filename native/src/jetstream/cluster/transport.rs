@@ -152,6 +152,7 @@ impl RouteTransport {
             RpcKind::AppendEntries,
             RpcKind::Vote,
             RpcKind::InstallSnapshot,
+            RpcKind::Campaign,
         ] {
             shared.subscribe_internal(
                 &format!("$NRG.{}.*.{me:x}", kind.as_str()),
