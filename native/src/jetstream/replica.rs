@@ -30,6 +30,12 @@ use tracing::{error, warn};
 
 use super::service::{Input, Service};
 
+/// A leader re-proposes an observation (a timer due, an interest change) not applied within
+/// this long.
+pub const OBSERVATION_RETRY_NS: i64 = 1_000_000_000;
+/// Key of the pending Tick in [`Replica::proposed`].
+const TICK_KEY: &str = "tick";
+
 /// Most inputs one log entry carries; more wait for the next entry.
 pub const ENTRY_OPS_MAX: usize = 4096;
 /// About the most bytes one log entry carries (a single larger input goes alone).
@@ -119,8 +125,9 @@ pub struct Replica {
     pub(super) ops: Vec<StreamOp>,
     /// Last log index applied.
     pub(super) applied: u64,
-    /// A Tick was proposed and not applied yet: timers are not due again until it is.
-    pub(super) tick_pending: bool,
+    /// Leader-only observations proposed and not applied yet, with when: not proposed again
+    /// within `OBSERVATION_RETRY_NS` (a proposal lost in a leadership change is retried).
+    pub(super) proposed: std::collections::HashMap<String, UnixNanos>,
     /// Where the create response of a new stream goes: its first leader sends it.
     pub(super) announce: Option<Bytes>,
 }
@@ -135,7 +142,27 @@ impl fmt::Debug for Replica {
     }
 }
 
+fn push_key(consumer: &str, active: bool) -> String {
+    format!("push\0{consumer}\0{active}")
+}
+
+fn gone_key(consumer: &str, reply: &[u8]) -> String {
+    format!("gone\0{consumer}\0{}", String::from_utf8_lossy(reply))
+}
+
 impl Replica {
+    /// Whether to propose the observation `key` now (not proposed within the retry window);
+    /// records it when so.
+    fn observe(&mut self, key: String, now: UnixNanos) -> bool {
+        match self.proposed.get(&key) {
+            Some(at) if now.saturating_sub(*at) < OBSERVATION_RETRY_NS => false,
+            _ => {
+                self.proposed.insert(key, now);
+                true
+            }
+        }
+    }
+
     /// Replication state for a stream joining `group` (not leading yet).
     pub fn new(group: Arc<dyn StreamGroup>, applied: u64) -> Self {
         Replica {
@@ -143,7 +170,7 @@ impl Replica {
             leader: false,
             ops: Vec::new(),
             applied,
-            tick_pending: false,
+            proposed: std::collections::HashMap::new(),
             announce: None,
         }
     }
@@ -330,15 +357,16 @@ impl Service {
                     .consumers
                     .values()
                     .any(|c| c.consumer.poll_timeout().is_some_and(|t| t <= now));
-            if due && !replica.tick_pending {
-                replica.tick_pending = true;
+            if due && replica.observe(TICK_KEY.to_string(), now) {
                 replica.ops.push(StreamOp::Tick);
             }
             for (name, c) in &entry.consumers {
                 let subject = &c.consumer.config().deliver_subject;
                 if !subject.is_empty() {
                     let active = publisher.has_interest(&Bytes::from(subject.clone()));
-                    if active != c.consumer.push_active() {
+                    if active != c.consumer.push_active()
+                        && replica.observe(push_key(name, active), now)
+                    {
                         replica.ops.push(StreamOp::PushInterest {
                             consumer: name.clone(),
                             active,
@@ -350,6 +378,7 @@ impl Service {
                         .waiting_replies()
                         .filter(|r| !publisher.has_interest(&Bytes::copy_from_slice(r)))
                         .map(Bytes::copy_from_slice)
+                        .filter(|r| replica.observe(gone_key(name, r), now))
                         .collect();
                     if !gone.is_empty() {
                         replica.ops.push(StreamOp::PullsGone {
@@ -366,16 +395,16 @@ impl Service {
     pub(super) fn next_replica_timer(&self) -> Option<UnixNanos> {
         self.streams
             .values()
-            .filter(|e| {
-                e.replica
-                    .as_ref()
-                    .is_some_and(|r| r.leader && !r.tick_pending)
-            })
-            .flat_map(|e| {
+            .filter_map(|e| {
+                let r = e.replica.as_ref().filter(|r| r.leader)?;
+                if let Some(at) = r.proposed.get(TICK_KEY) {
+                    return Some(at + OBSERVATION_RETRY_NS);
+                }
                 e.consumers
                     .values()
                     .filter_map(|c| c.consumer.poll_timeout())
                     .chain(e.stream.next_expiry())
+                    .min()
             })
             .min()
     }
@@ -426,7 +455,7 @@ impl Service {
             return;
         };
         replica.leader = leader;
-        replica.tick_pending = false;
+        replica.proposed.clear();
         if !leader {
             replica.ops.clear();
             let subs = std::mem::take(&mut entry.subs);
@@ -524,10 +553,17 @@ impl Service {
                     .get_mut(stream)
                     .and_then(|e| e.replica.as_mut())
                 {
-                    r.tick_pending = false;
+                    r.proposed.remove(TICK_KEY);
                 }
             }
             StreamOp::PushInterest { consumer, active } => {
+                if let Some(r) = self
+                    .streams
+                    .get_mut(stream)
+                    .and_then(|e| e.replica.as_mut())
+                {
+                    r.proposed.remove(&push_key(&consumer, active));
+                }
                 let Ok((c, store)) = self.consumer_mut(stream, &consumer) else {
                     return;
                 };
@@ -535,6 +571,15 @@ impl Service {
                 self.apply_effects(ts, stream, &consumer, effects);
             }
             StreamOp::PullsGone { consumer, replies } => {
+                if let Some(r) = self
+                    .streams
+                    .get_mut(stream)
+                    .and_then(|e| e.replica.as_mut())
+                {
+                    for reply in &replies {
+                        r.proposed.remove(&gone_key(&consumer, reply));
+                    }
+                }
                 let gone: BTreeSet<Bytes> = replies.into_iter().collect();
                 if let Ok((c, _)) = self.consumer_mut(stream, &consumer) {
                     c.drop_waiting_without_interest(|r| !gone.contains(r));
