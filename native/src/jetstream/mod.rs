@@ -10,6 +10,7 @@ mod metrics;
 mod priority_api;
 pub mod replica;
 pub mod replica_admin;
+pub mod replica_route;
 pub mod replica_store;
 mod republish;
 mod resources;

@@ -169,7 +169,7 @@ impl Controller {
             }
             ApiRequest::MetaLeaderStepdown => {
                 let meta = self.meta.clone();
-                let target = crate::jetstream::replica::preferred_server(body)
+                let target = crate::jetstream::replica_route::preferred_server(body)
                     .map(|p| rill_core::jetstream::cluster::node_id(&p));
                 if let Some(t) = target {
                     if !meta.members().contains_key(&t) {

@@ -193,7 +193,6 @@ pub fn cluster_info(
         // Raft traffic travels as the system account's (as nats-server reports it).
         system_account: true,
         traffic_account: "$SYS".to_string(),
-        ..ClusterInfo::default()
     }
 }
 
