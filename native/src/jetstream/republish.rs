@@ -11,7 +11,12 @@ impl Service {
     /// Publishes every stream's queued republish copies, in store order.
     pub(super) fn publish_republished(&mut self) {
         for entry in self.streams.values_mut() {
-            for copy in entry.stream.take_republished() {
+            let copies = entry.stream.take_republished();
+            // A replica that does not lead applied the same publishes: the leader republishes.
+            if entry.replica.as_ref().is_some_and(|r| !r.leader) {
+                continue;
+            }
+            for copy in copies {
                 let msg = Publish {
                     subject: copy.subject,
                     reply: None,

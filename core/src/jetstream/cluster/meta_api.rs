@@ -60,6 +60,10 @@ pub fn plan_stream_create(
     if a.streams.values().any(|s| s.config.overlaps_with(&config)) {
         return Err(ApiError::new(ErrorId::StreamSubjectOverlap));
     }
+    if config.mirror.is_some() || !config.sources.is_empty() {
+        // Copies would be made by every replica on its own, outside the stream's log.
+        return Err(ApiError::new(ErrorId::ClusterUnSupportFeature));
+    }
     let live: Vec<Candidate> = candidates
         .iter()
         .filter(|c| !a.removed.contains(&c.name))
@@ -101,6 +105,9 @@ pub fn plan_stream_update(
     if new.num_replicas != old.num_replicas {
         // Moving a stream to more or fewer servers is not supported yet.
         return Err(ApiError::new(ErrorId::StreamReplicasNotUpdatable));
+    }
+    if new.mirror.is_some() || !new.sources.is_empty() {
+        return Err(ApiError::new(ErrorId::ClusterUnSupportFeature));
     }
     let overlap = a
         .streams
@@ -235,6 +242,9 @@ mod tests {
         assert_eq!(create(&mut a, "A", "b.>", 3).unwrap_err().err_code, 10058);
         assert_eq!(create(&mut a, "B", "a.x", 1).unwrap_err().err_code, 10065);
         assert_eq!(create(&mut a, "C", "c", 5).unwrap_err().err_code, 10005);
+        let mirror = br#"{"name":"M","mirror":{"name":"A"},"num_replicas":1}"#;
+        let refused = plan_stream_create(&a, "M", mirror, None, &cands(3), 1, "S-M".into());
+        assert_eq!(refused.unwrap_err().err_code, 10036);
     }
 
     #[test]
