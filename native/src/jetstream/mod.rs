@@ -19,6 +19,8 @@ mod sourcing;
 pub mod storage;
 mod streams_api;
 #[cfg(test)]
+mod test_node;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_consumers;

@@ -9,50 +9,20 @@ use async_nats::jetstream::consumer::{pull, push, AckPolicy};
 use async_nats::jetstream::{self, stream};
 use futures::StreamExt;
 
-use super::service::{self, ServiceConfig};
-use crate::options::ServerOptions;
-use crate::server::Server;
+use super::test_node::{self, TestNode};
 
 struct Loop {
-    _server: Server,
-    dir: std::path::PathBuf,
+    _node: TestNode,
     ctx: jetstream::Context,
 }
 
-impl Drop for Loop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 async fn looped(tag: &str) -> Loop {
-    let dir = std::env::temp_dir().join(format!("rill-jsloop-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let opts = ServerOptions {
-        host: "127.0.0.1".into(),
-        port: -1,
-        ..ServerOptions::default()
-    };
-    let server = Server::start(opts).await.unwrap();
-    let cfg = ServiceConfig {
-        dir: dir.join("jetstream"),
-        sync_always: true,
-        sync_interval: Duration::from_secs(1),
-        domain: String::new(),
-        server_name: "loop".into(),
-        max_memory: None,
-        max_store: None,
-        limits: Default::default(),
-        clustered: false,
-        loopback_replication: true,
-    };
-    service::start(server.shared.clone(), cfg).unwrap();
-    let client = async_nats::connect(format!("nats://{}", server.client_addr))
+    let node = test_node::start("loop", tag, false, true).await;
+    let client = async_nats::connect(format!("nats://{}", node.server.client_addr))
         .await
         .unwrap();
     Loop {
-        _server: server,
-        dir,
+        _node: node,
         ctx: jetstream::new(client),
     }
 }

@@ -17,9 +17,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::replica::{ReplicaInput, StreamGroup};
 use super::replica_admin::ReplicaAdmin;
-use super::service::{self, Input, ServiceConfig};
-use crate::options::ServerOptions;
-use crate::server::Server;
+use super::service::Input;
+use super::test_node::{self, TestNode};
 
 /// Sends every proposal, as committed at the next index, to every replica in order.
 #[derive(Debug)]
@@ -45,40 +44,10 @@ impl StreamGroup for Fanout {
     fn step_down(&self, _preferred: Option<&str>) {}
 }
 
-struct Node {
-    server: Server,
-    tx: mpsc::Sender<Input>,
-    dir: std::path::PathBuf,
-}
+type Node = TestNode;
 
 async fn node(tag: &str) -> Node {
-    let dir = std::env::temp_dir().join(format!("rill-jspair-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let server = Server::start(ServerOptions {
-        host: "127.0.0.1".into(),
-        port: -1,
-        ..ServerOptions::default()
-    })
-    .await
-    .unwrap();
-    service::start(
-        server.shared.clone(),
-        ServiceConfig {
-            dir: dir.join("jetstream"),
-            sync_always: true,
-            sync_interval: Duration::from_secs(1),
-            domain: String::new(),
-            server_name: tag.into(),
-            max_memory: None,
-            max_store: None,
-            limits: Default::default(),
-            clustered: false,
-            loopback_replication: false,
-        },
-    )
-    .unwrap();
-    let tx = server.shared.jetstream.get().unwrap().clone();
-    Node { server, tx, dir }
+    test_node::start("pair", tag, false, false).await
 }
 
 async fn admin<T>(
@@ -242,8 +211,4 @@ async fn replicated_follower_matches_the_leader_byte_for_byte() {
     })
     .await;
     assert!(export(&b.tx).await.1 == da, "imported replica differs");
-    let _ = (
-        std::fs::remove_dir_all(&a.dir),
-        std::fs::remove_dir_all(&b.dir),
-    );
 }

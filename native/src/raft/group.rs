@@ -115,26 +115,10 @@ impl Group {
     /// Proposes `command`; returns the machine's response once it is committed (durable on a
     /// quorum) and applied here.
     pub async fn propose(&self, command: Vec<u8>) -> Result<Vec<u8>, ProposeError> {
-        if command.len() > self.inner.config.command_bytes_max {
-            return Err(ProposeError::TooLarge {
-                bytes: command.len(),
-                max: self.inner.config.command_bytes_max,
-            });
-        }
-        if self.inner.stepping_down.load(Ordering::Acquire) {
-            return Err(ProposeError::NotLeader {
-                leader: None,
-                server: None,
-            });
-        }
-        let (reply, rx) = oneshot::channel();
-        let stopped = || ProposeError::Fatal("group stopped".into());
-        self.inner
-            .proposals
-            .send(Pending { command, reply })
+        let outcome = self.submit(command).await?;
+        outcome
             .await
-            .map_err(|_| stopped())?;
-        rx.await.map_err(|_| stopped())?
+            .map_err(|_| ProposeError::Fatal("group stopped".into()))?
     }
 
     /// Queues `command` behind every command submitted before it (so commands submitted one

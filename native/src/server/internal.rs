@@ -146,6 +146,19 @@ impl InternalPublisher {
     }
 }
 
+/// Publishes one message with no reply subject on behalf of `shared` (an answer to a request
+/// received by an internal subscriber) and wakes its receivers.
+pub fn publish_once(shared: &Arc<Shared>, subject: Bytes, payload: Bytes) {
+    let mut p = InternalPublisher::new(shared.clone());
+    p.publish(&Publish {
+        subject,
+        reply: None,
+        headers: None,
+        payload,
+    });
+    p.flush();
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
 use super::client::InternalSink;
-use super::internal::InternalPublisher;
+use super::internal::publish_once;
 use super::monitor::endpoints::rfc3339;
 use super::state::Shared;
 use crate::jetstream::jsz::{JszOptions, JszRequest};
@@ -38,14 +38,7 @@ impl InternalSink for Jsz {
         let opts = serde_json::from_slice::<Value>(&msg.payload).unwrap_or(Value::Null);
         tokio::spawn(async move {
             if let Some(body) = answer(&shared, &opts).await {
-                let mut p = InternalPublisher::new(shared);
-                p.publish(&Publish {
-                    subject: reply,
-                    reply: None,
-                    headers: None,
-                    payload: Bytes::from(body.to_string()),
-                });
-                p.flush();
+                publish_once(&shared, reply, Bytes::from(body.to_string()));
             }
         });
         true

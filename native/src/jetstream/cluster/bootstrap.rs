@@ -24,7 +24,7 @@ use super::transport::RouteTransport;
 use crate::jetstream::service::Input;
 use crate::raft::{GroupConfig, Member, NodeId, Registry};
 use crate::server::client::InternalSink;
-use crate::server::internal::InternalPublisher;
+use crate::server::internal::publish_once;
 use crate::server::state::Shared;
 
 /// The peer set must stay unchanged this long before a new meta group is created.
@@ -59,14 +59,7 @@ impl InternalSink for Prober {
             "server": self.shared.info.server_name,
             "initialized": has_meta_state(&self.js_dir),
         });
-        let mut p = InternalPublisher::new(self.shared.clone());
-        p.publish(&Publish {
-            subject: reply,
-            reply: None,
-            headers: None,
-            payload: Bytes::from(body.to_string()),
-        });
-        p.flush();
+        publish_once(&self.shared, reply, Bytes::from(body.to_string()));
         true
     }
 }

@@ -331,13 +331,6 @@ async fn gather(
 
 fn reply_with(shared: &Arc<crate::server::state::Shared>, to: Option<Bytes>, body: Bytes) {
     if let Some(to) = to {
-        let mut p = crate::server::internal::InternalPublisher::new(shared.clone());
-        p.publish(&Publish {
-            subject: to,
-            reply: None,
-            headers: None,
-            payload: body,
-        });
-        p.flush();
+        crate::server::internal::publish_once(shared, to, body);
     }
 }

@@ -1,27 +1,65 @@
-//! Requests the server itself sends and waits for (the meta leader asking stream leaders for
-//! their info): a one-off inbox subscription, one publish, the first answer or a timeout.
+//! Requests the server itself sends and waits for: the meta leader asking stream leaders for
+//! their info, a new server probing its peers. A one-off inbox subscription, one publish, then
+//! the first answer ([`request`]) or every answer within a wait ([`collect`]).
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
 use rill_core::proto::Publish;
-use tokio::sync::oneshot;
+use tokio::sync::Notify;
 
 use crate::server::client::InternalSink;
 use crate::server::internal::InternalPublisher;
 use crate::server::state::Shared;
 
-#[derive(Debug)]
-struct Once(Mutex<Option<oneshot::Sender<Bytes>>>);
+/// Most answers one request keeps.
+pub const ANSWERS_MAX: usize = 1024;
+/// How long the inbox's interest is given to reach the other servers before asking.
+const INTEREST_SPREAD_MS: u64 = 20;
 
-impl InternalSink for Once {
+#[derive(Debug, Default)]
+struct Answers {
+    got: Mutex<Vec<Bytes>>,
+    arrived: Notify,
+}
+
+impl InternalSink for Answers {
     fn deliver(&self, msg: &Publish) -> bool {
-        if let Some(tx) = self.0.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            let _ = tx.send(msg.payload.clone());
+        let mut got = self.got.lock().unwrap_or_else(PoisonError::into_inner);
+        if got.len() < ANSWERS_MAX {
+            got.push(msg.payload.clone());
         }
+        self.arrived.notify_one();
         true
     }
+}
+
+/// Subscribes a fresh inbox, publishes the request and returns the answers sink and the
+/// subscription (to remove when done).
+async fn ask(
+    shared: &Arc<Shared>,
+    subject: &str,
+    payload: Bytes,
+) -> Option<(Arc<Answers>, Arc<crate::server::client::Subscription>)> {
+    let inbox = format!(
+        "_INBOX.rill.{}",
+        crate::server::ids::random_token::<16>(b"abcdefghijklmnopqrstuvwxyz0123456789")
+    );
+    let answers = Arc::new(Answers::default());
+    let sub = shared
+        .subscribe_internal(&inbox, None, answers.clone())
+        .ok()?;
+    tokio::time::sleep(Duration::from_millis(INTEREST_SPREAD_MS)).await;
+    let mut publisher = InternalPublisher::new(shared.clone());
+    publisher.publish(&Publish {
+        subject: Bytes::from(subject.to_string()),
+        reply: Some(Bytes::from(inbox)),
+        headers: None,
+        payload,
+    });
+    publisher.flush();
+    Some((answers, sub))
 }
 
 /// Sends `payload` to `subject` and returns the first reply within `timeout`.
@@ -31,47 +69,27 @@ pub async fn request(
     payload: Bytes,
     timeout: Duration,
 ) -> Option<Bytes> {
-    let inbox = format!(
-        "_INBOX.rill.{}",
-        crate::server::ids::random_token::<16>(b"abcdefghijklmnopqrstuvwxyz0123456789")
-    );
-    let (tx, rx) = oneshot::channel();
-    let sub = shared
-        .subscribe_internal(&inbox, None, Arc::new(Once(Mutex::new(Some(tx)))))
-        .ok()?;
-    // Let the inbox's interest reach the other servers before asking.
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    let mut publisher = InternalPublisher::new(shared.clone());
-    publisher.publish(&Publish {
-        subject: Bytes::from(subject.to_string()),
-        reply: Some(Bytes::from(inbox)),
-        headers: None,
-        payload,
-    });
-    publisher.flush();
-    let answer = tokio::time::timeout(timeout, rx)
-        .await
-        .ok()
-        .and_then(Result::ok);
-    shared.unsubscribe_internal(&sub);
-    answer
-}
-
-#[derive(Debug)]
-struct Many(Mutex<Vec<Bytes>>);
-
-impl InternalSink for Many {
-    fn deliver(&self, msg: &Publish) -> bool {
-        let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if all.len() < ANSWERS_MAX {
-            all.push(msg.payload.clone());
+    let (answers, sub) = ask(shared, subject, payload).await?;
+    let first = tokio::time::timeout(timeout, async {
+        loop {
+            let notified = answers.arrived.notified();
+            if let Some(b) = answers
+                .got
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .first()
+                .cloned()
+            {
+                return b;
+            }
+            notified.await;
         }
-        true
-    }
+    })
+    .await
+    .ok();
+    shared.unsubscribe_internal(&sub);
+    first
 }
-
-/// Most answers [`collect`] keeps.
-pub const ANSWERS_MAX: usize = 1024;
 
 /// Sends `payload` to `subject` and returns every reply received within `wait`.
 pub async fn collect(
@@ -80,30 +98,15 @@ pub async fn collect(
     payload: Bytes,
     wait: Duration,
 ) -> Vec<Bytes> {
-    let inbox = format!(
-        "_INBOX.rill.{}",
-        crate::server::ids::random_token::<16>(b"abcdefghijklmnopqrstuvwxyz0123456789")
-    );
-    let sink = Arc::new(Many(Mutex::new(Vec::new())));
-    let Ok(sub) = shared.subscribe_internal(&inbox, None, sink.clone()) else {
+    let Some((answers, sub)) = ask(shared, subject, payload).await else {
         return Vec::new();
     };
-    // Let the inbox's interest reach the other servers before asking.
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let mut publisher = InternalPublisher::new(shared.clone());
-    publisher.publish(&Publish {
-        subject: Bytes::from(subject.to_string()),
-        reply: Some(Bytes::from(inbox)),
-        headers: None,
-        payload,
-    });
-    publisher.flush();
     tokio::time::sleep(wait).await;
     shared.unsubscribe_internal(&sub);
-    let answers = sink
-        .0
+    let got = answers
+        .got
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
-    answers
+    got
 }

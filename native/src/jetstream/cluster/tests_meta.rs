@@ -8,96 +8,53 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use rill_core::jetstream::cluster::node_id;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::controller::{ControlLink, Controller, ControllerConfig};
 use crate::jetstream::replica_admin::ReplicaAdmin;
-use crate::jetstream::service::{self, Input, ServiceConfig};
-use crate::options::ServerOptions;
-use crate::raft::{GroupConfig, MemNetwork, Member, Registry};
-use crate::server::Server;
+use crate::jetstream::service::Input;
+use crate::jetstream::test_node::{self, TestNode};
+use crate::raft::{MemNetwork, Member, Registry};
 
 struct Node {
-    server: Server,
-    tx: mpsc::Sender<Input>,
+    t: TestNode,
     link: ControlLink,
-    dir: std::path::PathBuf,
-}
-
-fn group_config() -> GroupConfig {
-    GroupConfig {
-        heartbeat_interval_ms: 50,
-        election_timeout_ms_min: 300,
-        election_timeout_ms_max: 600,
-        offline_after_ms: 1_000,
-        ..GroupConfig::default()
-    }
 }
 
 async fn node(name: &str, net: &MemNetwork, all: &[&str]) -> Node {
-    let dir = std::env::temp_dir().join(format!("rill-jsmeta-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let server = Server::start(ServerOptions {
-        host: "127.0.0.1".into(),
-        port: -1,
-        ..ServerOptions::default()
-    })
-    .await
-    .unwrap();
-    let js_dir = dir.join("jetstream");
-    service::start(
-        server.shared.clone(),
-        ServiceConfig {
-            dir: js_dir.clone(),
-            sync_always: true,
-            sync_interval: Duration::from_secs(1),
-            domain: String::new(),
-            server_name: name.into(),
-            max_memory: None,
-            max_store: None,
-            limits: Default::default(),
-            clustered: true,
-            loopback_replication: false,
-        },
-    )
-    .unwrap();
-    let tx = server.shared.jetstream.get().unwrap().clone();
+    let t = test_node::start("meta", name, true, false).await;
     let registry = Registry::new();
     let me = node_id(name);
     net.attach(me, registry.clone());
     let members: BTreeMap<_, _> = all.iter().map(|n| (node_id(n), Member::new(*n))).collect();
     let link = Controller::start(
-        server.shared.clone(),
+        t.server.shared.clone(),
         ControllerConfig {
             server_name: name.into(),
             cluster: "C".into(),
-            js_dir,
-            group: group_config(),
+            js_dir: t.dir.join("jetstream"),
+            group: test_node::group_config(),
         },
-        tx.clone(),
+        t.tx.clone(),
         registry,
         net.transport(me),
         Some(members),
     )
     .await
     .unwrap();
-    tx.send(Input::ClusterLink(link.clone())).await.unwrap();
-    Node {
-        server,
-        tx,
-        link,
-        dir,
-    }
+    t.tx.send(Input::ClusterLink(link.clone())).await.unwrap();
+    Node { t, link }
 }
 
 async fn has_stream(n: &Node) -> bool {
     let (done, rx) = oneshot::channel();
-    n.tx.send(Input::ReplicaAdmin(ReplicaAdmin::Export {
-        stream: "M3".into(),
-        done,
-    }))
-    .await
-    .unwrap();
+    n.t.tx
+        .send(Input::ReplicaAdmin(ReplicaAdmin::Export {
+            stream: "M3".into(),
+            done,
+        }))
+        .await
+        .unwrap();
     rx.await.unwrap().is_ok()
 }
 
@@ -140,7 +97,7 @@ async fn cluster_meta_creates_and_deletes_an_r3_stream_on_every_server() {
                 .load(std::sync::atomic::Ordering::Acquire)
         })
         .unwrap();
-    let client = async_nats::connect(format!("nats://{}", nodes[leader].server.client_addr))
+    let client = async_nats::connect(format!("nats://{}", nodes[leader].t.server.client_addr))
         .await
         .unwrap();
     // Fire the create: its answer comes from the stream's first leader, which may be another
@@ -170,7 +127,7 @@ async fn cluster_meta_creates_and_deletes_an_r3_stream_on_every_server() {
     let mut acked = false;
     for _ in 0..100 {
         for n in nodes.iter() {
-            let c = async_nats::connect(format!("nats://{}", n.server.client_addr))
+            let c = async_nats::connect(format!("nats://{}", n.t.server.client_addr))
                 .await
                 .unwrap();
             let js = jetstream::new(c);
@@ -204,7 +161,4 @@ async fn cluster_meta_creates_and_deletes_an_r3_stream_on_every_server() {
         })
     })
     .await;
-    for n in nodes.iter() {
-        let _ = std::fs::remove_dir_all(&n.dir);
-    }
 }

@@ -16,18 +16,15 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::stream_group::{ClusterStreamGroup, OpenArgs, StreamMachine};
 use crate::jetstream::replica_admin::ReplicaAdmin;
-use crate::jetstream::service::{self, Input, ServiceConfig};
-use crate::options::ServerOptions;
-use crate::raft::{FsDisk, Group, GroupConfig, GroupOptions, MemNetwork, Member, NodeId, Registry};
-use crate::server::Server;
+use crate::jetstream::service::Input;
+use crate::jetstream::test_node::{self, TestNode};
+use crate::raft::{FsDisk, Group, GroupOptions, MemNetwork, Member, NodeId, Registry};
 
 const GROUP: &str = "S-TRI-test";
 
 struct Node {
     id: NodeId,
-    server: Server,
-    tx: mpsc::Sender<Input>,
-    dir: std::path::PathBuf,
+    t: TestNode,
     handle: Option<Arc<ClusterStreamGroup>>,
 }
 
@@ -39,48 +36,10 @@ fn config() -> StreamConfig {
     c.normalize(true).unwrap()
 }
 
-fn group_config() -> GroupConfig {
-    GroupConfig {
-        heartbeat_interval_ms: 50,
-        election_timeout_ms_min: 300,
-        election_timeout_ms_max: 600,
-        offline_after_ms: 1_000,
-        ..GroupConfig::default()
-    }
-}
-
 async fn node(id: NodeId, tag: &str) -> Node {
-    let dir = std::env::temp_dir().join(format!("rill-jstri-{tag}-{id}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let server = Server::start(ServerOptions {
-        host: "127.0.0.1".into(),
-        port: -1,
-        ..ServerOptions::default()
-    })
-    .await
-    .unwrap();
-    service::start(
-        server.shared.clone(),
-        ServiceConfig {
-            dir: dir.join("jetstream"),
-            sync_always: true,
-            sync_interval: Duration::from_secs(1),
-            domain: String::new(),
-            server_name: format!("n{id}"),
-            max_memory: None,
-            max_store: None,
-            limits: Default::default(),
-            clustered: false,
-            loopback_replication: false,
-        },
-    )
-    .unwrap();
-    let tx = server.shared.jetstream.get().unwrap().clone();
     Node {
         id,
-        server,
-        tx,
-        dir,
+        t: test_node::start(tag, &format!("n{id}"), false, false).await,
         handle: None,
     }
 }
@@ -92,7 +51,7 @@ fn members() -> BTreeMap<NodeId, Member> {
 async fn join(n: &mut Node, net: &MemNetwork, init: bool) {
     let (handle, proposals) = ClusterStreamGroup::new("TRI", "C", &format!("n{}", n.id));
     let machine = StreamMachine::new(
-        n.tx.clone(),
+        n.t.tx.clone(),
         OpenArgs {
             config: config(),
             created: 1,
@@ -105,14 +64,14 @@ async fn join(n: &mut Node, net: &MemNetwork, init: bool) {
     let opts = GroupOptions {
         name: GROUP.into(),
         node: n.id,
-        disk: FsDisk::open(n.dir.join("raft").join(GROUP)).unwrap(),
+        disk: FsDisk::open(n.t.dir.join("raft").join(GROUP)).unwrap(),
         initial_members: init.then(members),
-        config: group_config(),
+        config: test_node::group_config(),
     };
     let group = Group::open(opts, machine, net.transport(n.id), registry)
         .await
         .unwrap();
-    handle.attach(Arc::new(group), proposals, n.tx.clone());
+    handle.attach(Arc::new(group), proposals, n.t.tx.clone());
     n.handle = Some(handle);
 }
 
@@ -155,7 +114,7 @@ async fn equal(nodes: &[&Node]) -> (u64, Vec<u8>) {
         loop {
             let mut all = Vec::new();
             for n in nodes {
-                all.push(export(&n.tx).await);
+                all.push(export(&n.t.tx).await);
             }
             if all.windows(2).all(|w| w[0] == w[1]) {
                 return all.swap_remove(0);
@@ -168,7 +127,7 @@ async fn equal(nodes: &[&Node]) -> (u64, Vec<u8>) {
 }
 
 async fn publish(n: &Node, from: u64, count: u64) -> Vec<u64> {
-    let client = async_nats::connect(format!("nats://{}", n.server.client_addr))
+    let client = async_nats::connect(format!("nats://{}", n.t.server.client_addr))
         .await
         .unwrap();
     let js = jetstream::new(client);
@@ -200,7 +159,7 @@ async fn cluster_stream_survives_leader_loss_and_catches_up_a_returning_replica(
     assert_eq!(seqs, (1..=100).collect::<Vec<u64>>());
 
     // A durable pull consumer acks half the messages through the leader.
-    let client = async_nats::connect(format!("nats://{}", nodes[l].server.client_addr))
+    let client = async_nats::connect(format!("nats://{}", nodes[l].t.server.client_addr))
         .await
         .unwrap();
     let js = jetstream::new(client);
@@ -236,7 +195,7 @@ async fn cluster_stream_survives_leader_loss_and_catches_up_a_returning_replica(
     };
     let more = publish(&nodes[l2], 100, 50).await;
     assert_eq!(more, (101..=150).collect::<Vec<u64>>());
-    let client = async_nats::connect(format!("nats://{}", nodes[l2].server.client_addr))
+    let client = async_nats::connect(format!("nats://{}", nodes[l2].t.server.client_addr))
         .await
         .unwrap();
     let js = jetstream::new(client);
@@ -250,6 +209,7 @@ async fn cluster_stream_survives_leader_loss_and_catches_up_a_returning_replica(
     // The old leader comes back from its disk and catches up.
     let (done, rx) = oneshot::channel();
     nodes[gone]
+        .t
         .tx
         .send(Input::ReplicaAdmin(ReplicaAdmin::Close {
             stream: "TRI".into(),
@@ -264,6 +224,6 @@ async fn cluster_stream_survives_leader_loss_and_catches_up_a_returning_replica(
     let (_, state) = equal(&all).await;
     assert!(!state.is_empty());
     for n in &nodes {
-        let _ = std::fs::remove_dir_all(&n.dir);
+        let _ = std::fs::remove_dir_all(&n.t.dir);
     }
 }

@@ -104,14 +104,7 @@ impl InternalSink for Requests {
                     b
                 }
             };
-            let mut publisher = InternalPublisher::new(shared);
-            publisher.publish(&Publish {
-                subject: reply,
-                reply: None,
-                headers: None,
-                payload: Bytes::from(answer),
-            });
-            publisher.flush();
+            crate::server::internal::publish_once(&shared, reply, Bytes::from(answer));
         });
         true
     }
