@@ -94,6 +94,13 @@ pub struct BenchArgs {
     /// JetStream storage of the stream.
     #[arg(long, value_enum, default_value_t = StorageArg::File)]
     pub storage: StorageArg,
+    /// JetStream replicas of the stream the publishers create (3 needs a cluster).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub replicas: usize,
+    /// JetStream publishers: publish into the stream as it is if it exists, instead of
+    /// recreating it (keeps its placement and leader, e.g. one a script chose).
+    #[arg(long)]
+    pub keep_stream: bool,
     /// JetStream publishers: most acknowledgements outstanding per publisher.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub window: usize,
