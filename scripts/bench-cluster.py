@@ -23,7 +23,8 @@ Environment knobs:
   SCENARIOS=r3pub128,failover   ROUNDS=5 (throughput)   FAILOVER_ROUNDS=5
   JS_MSGS=50000   TARGET=nonleader|leader|both   WINDOW=256
   ACK_TIMEOUT_MS=100   WARMUP_SECS=1
-  RILL_SERVER_BIN, NATS_SERVER_BIN, RILL_BENCH_CMD, OUT=file.json (raw rounds)
+  RILL_SERVER_BIN, NATS_SERVER_BIN, RILL_BENCH_CMD, OUT=file.json (raw rounds),
+  LOG_DIR=dir (keep every node's log of the failover rounds)
 """
 
 import asyncio
@@ -42,6 +43,7 @@ import time
 from pathlib import Path
 
 import nats
+import nats.errors
 from nats.js.api import StorageType, StreamConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +52,7 @@ bc = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bc)
 
 STREAM = "benchr3"
+CREATE_INFO_TIMEOUTS = []  # stream info requests that timed out after the create (retried)
 SUBJECT = "bench.r3"
 
 
@@ -116,9 +119,14 @@ class Cluster:
     def cpu_secs(self):
         return sum(bc.proc_cpu_secs(n.proc.pid) for n in self.nodes if n.proc.poll() is None)
 
-    def stop(self):
+    def stop(self, label=None):
         for n in self.nodes:
             bc.stop(n.proc)
+        logs = os.environ.get("LOG_DIR")
+        if logs and label:
+            Path(logs).mkdir(parents=True, exist_ok=True)
+            for n in self.nodes:
+                Path(logs, f"{label}-{n.name}.log").write_text("\n".join(n.lines) + "\n")
         shutil.rmtree(self.store, ignore_errors=True)
 
 
@@ -140,7 +148,14 @@ async def create_stream(url, deadline_secs=30.0):
                     raise RuntimeError(f"creating the R3 stream: {e!r}")
                 await asyncio.sleep(0.25)
         while True:
-            info = await js.stream_info(STREAM)
+            try:
+                info = await js.stream_info(STREAM)
+            except nats.errors.TimeoutError:
+                # Counted: a server slow to answer right after creating is worth knowing.
+                CREATE_INFO_TIMEOUTS.append(url)
+                if time.monotonic() > end:
+                    raise RuntimeError("stream info: no answer")
+                continue
             leader = info.cluster.leader if info.cluster else None
             replicas = (info.cluster.replicas or []) if info.cluster else []
             if leader and len(replicas) == 2 and all(r.current for r in replicas):
@@ -221,7 +236,7 @@ def failover_round(slot, binary, cfg):
         r.update(slot=slot, scenario="failover", leader=leader)
         return r
     finally:
-        cluster.stop()
+        cluster.stop(label=f"failover-{slot}-{time.strftime('%H%M%S')}")
 
 
 def summarize(rounds, scenario, key):
@@ -230,6 +245,15 @@ def summarize(rounds, scenario, key):
         if r["scenario"] == scenario and "error" not in r:
             rows.setdefault(r["slot"], []).append(r[key])
     return {slot: (bc.median(v), min(v), max(v), len(v)) for slot, v in rows.items()}
+
+
+def ratios(rounds, scenario, key, other):
+    """Per-round rill/`other` ratios of `key`."""
+    by_round = {}
+    for r in rounds:
+        if r["scenario"] == scenario and "error" not in r:
+            by_round.setdefault(r["round"], {})[r["slot"]] = r[key]
+    return [p["rill"] / p[other] for p in by_round.values() if "rill" in p and p.get(other)]
 
 
 def main():
@@ -309,12 +333,21 @@ def main():
                 m, lo, hi, n = rates[slot]
                 print(f"{sc:22} {slot:12} {m:>10,.0f} msgs/s ({lo:,.0f}-{hi:,.0f}, n={n})  "
                       f"cluster CPU {cpu[slot][0]:,.0f} ns/op")
+        for other in ("nats-always", "nats"):
+            rs = ratios(rounds, sc, "msgs_per_s", other)
+            if rs:
+                print(f"{sc:22} rill/{other:12} {bc.median(rs):.2f} ({min(rs):.2f}-{max(rs):.2f})"
+                      " median of per-round ratios")
     fo = summarize(rounds, "failover", "failover_ms")
     for slot, (m, lo, hi, n) in fo.items():
         print(f"{'failover':22} {slot:12} {m:>10,.0f} ms     ({lo:,.0f}-{hi:,.0f}, n={n})")
+    if CREATE_INFO_TIMEOUTS:
+        print(f"stream info timed out (and was retried) {len(CREATE_INFO_TIMEOUTS)} times "
+              "after a create")
     if env("OUT"):
         with open(env("OUT"), "w") as f:
-            json.dump({"config": cfg, "rill": rill, "nats": natsb, "rounds": rounds}, f,
+            json.dump({"config": cfg, "rill": rill, "nats": natsb, "rounds": rounds,
+                       "stream_info_timeouts": CREATE_INFO_TIMEOUTS}, f,
                       indent=2, default=str)
     return 1 if any("error" in r for r in rounds) else 0
 
