@@ -287,6 +287,15 @@ mod tests {
     }
 
     #[test]
+    fn js_stream_replicas_default_to_one_and_keep_stream_is_opt_in() {
+        let cli = Cli::try_parse_from(["x", "foo", "--js"]).unwrap();
+        assert_eq!((cli.bench.replicas, cli.bench.keep_stream), (1, false));
+        let cli =
+            Cli::try_parse_from(["x", "foo", "--js", "--replicas", "3", "--keep-stream"]).unwrap();
+        assert_eq!((cli.bench.replicas, cli.bench.keep_stream), (3, true));
+    }
+
+    #[test]
     fn impossible_combinations_are_rejected() {
         assert_eq!(mode(&["foo", "--reply"]), "error");
         assert_eq!(mode(&["foo.*"]), "error");
