@@ -2,7 +2,7 @@
 //! `nats bench js consume`.
 //!
 //! - `--pub N`: the stream `--stream` (subject SUBJECT, `--storage`, one replica) is created
-//!   afresh; publishers split `--msgs` and publish asynchronously, keeping at most `--window`
+//!   afresh with `--replicas` replicas (or used as it is with `--keep-stream`); publishers split `--msgs` and publish asynchronously, keeping at most `--window`
 //!   acknowledgements outstanding each. A publisher's sample ends at its last ack, so the rate
 //!   counts only messages the server confirmed stored.
 //! - `--sub M`: a fresh durable pull consumer (ack explicit) on the stream is shared by M
@@ -97,9 +97,14 @@ async fn execute_healthy(
     })
 }
 
-/// Deletes the benchmark stream if it exists and creates it with the run's settings.
+/// Deletes the benchmark stream if it exists and creates it with the run's settings; with
+/// `--keep-stream`, an existing stream is used as it is.
 async fn recreate_stream(js: &jetstream::Context, args: &BenchArgs) -> anyhow::Result<()> {
-    if js.get_stream(&args.stream).await.is_ok() {
+    let exists = js.get_stream(&args.stream).await.is_ok();
+    if exists && args.keep_stream {
+        return Ok(());
+    }
+    if exists {
         js.delete_stream(&args.stream)
             .await
             .with_context(|| format!("deleting the old stream {:?}", args.stream))?;
@@ -108,7 +113,7 @@ async fn recreate_stream(js: &jetstream::Context, args: &BenchArgs) -> anyhow::R
         name: args.stream.clone(),
         subjects: vec![args.subject.clone()],
         storage: args.storage.into(),
-        num_replicas: 1,
+        num_replicas: args.replicas.max(1),
         ..Default::default()
     };
     js.create_stream(cfg)

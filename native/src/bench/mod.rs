@@ -94,6 +94,13 @@ pub struct BenchArgs {
     /// JetStream storage of the stream.
     #[arg(long, value_enum, default_value_t = StorageArg::File)]
     pub storage: StorageArg,
+    /// JetStream replicas of the stream the publishers create (3 needs a cluster).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub replicas: usize,
+    /// JetStream publishers: publish into the stream as it is if it exists, instead of
+    /// recreating it (keeps its placement and leader, e.g. one a script chose).
+    #[arg(long)]
+    pub keep_stream: bool,
     /// JetStream publishers: most acknowledgements outstanding per publisher.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub window: usize,
@@ -277,6 +284,15 @@ mod tests {
             "js-pub-consume"
         );
         assert_eq!(mode(&["foo", "--js", "--request"]), "error");
+    }
+
+    #[test]
+    fn js_stream_replicas_default_to_one_and_keep_stream_is_opt_in() {
+        let cli = Cli::try_parse_from(["x", "foo", "--js"]).unwrap();
+        assert_eq!((cli.bench.replicas, cli.bench.keep_stream), (1, false));
+        let cli =
+            Cli::try_parse_from(["x", "foo", "--js", "--replicas", "3", "--keep-stream"]).unwrap();
+        assert_eq!((cli.bench.replicas, cli.bench.keep_stream), (3, true));
     }
 
     #[test]
