@@ -122,6 +122,23 @@ where
     }
 }
 
+/// Polls the info request `subject` through `client` until `accept` holds; the accepted
+/// info, or `None` after `limit`.
+async fn wait_info(
+    client: &async_nats::Client,
+    subject: &str,
+    limit: Duration,
+    accept: impl Fn(&Value) -> bool,
+) -> Option<Value> {
+    poll(limit, || async {
+        let reply = api_within(client, subject, json!({}), POLL_REQUEST_TIMEOUT).await;
+        reply
+            .ok()
+            .filter(|info| info.get("error").is_none() && accept(info))
+    })
+    .await
+}
+
 /// Polls `STREAM.INFO` through `client` until `accept` holds; the accepted info, or `None`
 /// after `limit`.
 pub async fn wait_stream_info(
@@ -131,13 +148,7 @@ pub async fn wait_stream_info(
     accept: impl Fn(&Value) -> bool,
 ) -> Option<Value> {
     let subject = format!("$JS.API.STREAM.INFO.{stream}");
-    poll(limit, || async {
-        let reply = api_within(client, &subject, json!({}), POLL_REQUEST_TIMEOUT).await;
-        reply
-            .ok()
-            .filter(|info| info.get("error").is_none() && accept(info))
-    })
-    .await
+    wait_info(client, &subject, limit, accept).await
 }
 
 /// Polls `CONSUMER.INFO` through `client` until `accept` holds; the accepted info, or `None`
@@ -150,13 +161,7 @@ pub async fn wait_consumer_info(
     accept: impl Fn(&Value) -> bool,
 ) -> Option<Value> {
     let subject = format!("$JS.API.CONSUMER.INFO.{stream}.{consumer}");
-    poll(limit, || async {
-        let reply = api_within(client, &subject, json!({}), POLL_REQUEST_TIMEOUT).await;
-        reply
-            .ok()
-            .filter(|info| info.get("error").is_none() && accept(info))
-    })
-    .await
+    wait_info(client, &subject, limit, accept).await
 }
 
 /// Waits for `stream` to have a leader other than `not` (a node name); its name.
