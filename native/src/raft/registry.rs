@@ -87,8 +87,14 @@ impl Registry {
                 encode(&raft.install_snapshot(req).await)
             }
             RpcKind::Campaign => {
-                let started = raft.trigger().elect().await.is_ok();
-                tracing::debug!(group, started, "standing for election on request");
+                // A request still in flight when this node already stands or has won must not
+                // start another election (it would restart its own or unseat itself).
+                let leads = {
+                    let m = raft.metrics().borrow().clone();
+                    m.current_leader == Some(m.id) || m.state == openraft::ServerState::Candidate
+                };
+                let started = !leads && raft.trigger().elect().await.is_ok();
+                tracing::debug!(group, started, leads, "asked to stand for election");
                 encode(&started)
             }
         };
