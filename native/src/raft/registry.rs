@@ -87,11 +87,12 @@ impl Registry {
                 encode(&raft.install_snapshot(req).await)
             }
             RpcKind::Campaign => {
-                // A request still in flight when this node already stands or has won must not
-                // start another election (it would restart its own or unseat itself).
+                // A request still in flight when this node has already won must not start
+                // another election (it would unseat the leader it just became). A candidate
+                // asked again stands again: after the old leader's lease ends it wins.
                 let leads = {
                     let m = raft.metrics().borrow().clone();
-                    m.current_leader == Some(m.id) || m.state == openraft::ServerState::Candidate
+                    m.current_leader == Some(m.id)
                 };
                 let started = !leads && raft.trigger().elect().await.is_ok();
                 tracing::debug!(group, started, leads, "asked to stand for election");
